@@ -1,0 +1,44 @@
+# Deep Dives: every author-facing command. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+BUILDDIR := _build
+SPHINXOPTS ?=
+# -W: any warning fails the build; --keep-going: report every problem, not just the first.
+STRICT := -W --keep-going -n
+
+.PHONY: help html live test new bench clean lock
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Deep Dives needs Python 3.11, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(INSTALLED)
+
+html: $(INSTALLED) ## build the site into _build/html (strict: any warning fails)
+	$(BIN)/python -m sphinx -b dirhtml $(STRICT) -j auto -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+
+live: $(INSTALLED) ## live preview with drafts, rebuilt on every save
+	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j auto -d $(BUILDDIR)/live-doctrees . $(BUILDDIR)/live \
+		--watch _templates --watch _static --watch deepdive --re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules)/' \
+		--open-browser
+
+test: $(INSTALLED) ## run the test suite (builds real sites)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
+	$(BIN)/python -m deepdive.newpost --title "$(TITLE)" --tags "$(TAGS)"
+
+clean: ## delete build output and caches (keeps .venv)
+	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache
+
+lock: ## regenerate requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --universal -o requirements.lock

@@ -1,0 +1,92 @@
+"""Sphinx configuration for the Deep Dives blog."""
+
+import os
+
+from deepdive.drafts import draft_patterns
+
+# -- Site identity: the one place to say who writes this blog and where it lives ---------------
+project = "Deep Dives"
+author = "Ada Quant"
+copyright = "2024–2026, Ada Quant"
+deepdive_author_bio = "Long-form notes on probabilistic machine learning, sampling and inference."
+deepdive_social_links = [
+    {"name": "GitHub", "url": "https://github.com/deep-dives", "icon": "fa-brands fa-github"},
+    {"name": "Mastodon", "url": "https://mathstodon.xyz/@deepdives", "icon": "fa-brands fa-mastodon"},
+    {"name": "X / Twitter", "url": "https://x.com/deepdives", "icon": "fa-brands fa-x-twitter"},
+    {"name": "Email", "url": "mailto:hello@deep-dives.example", "icon": "fa-solid fa-envelope"},
+]
+deepdive_newsletter_url = "https://buttondown.com/deepdives"
+# The public address of the site, used by canonical links, feeds, the sitemap and OpenGraph.
+# A project site looks like https://user.github.io/repo/; CI may override it for a fork.
+html_baseurl = os.environ.get("DEEPDIVE_BASE_URL", "https://deep-dives.github.io/blog/")
+# A custom domain (e.g. "blog.example.org") writes a CNAME file for GitHub Pages.
+deepdive_cname = os.environ.get("DEEPDIVE_CNAME", "")
+
+# -- Posts -------------------------------------------------------------------------------------
+deepdive_posts_dir = "posts"
+deepdive_posts_per_page = 10
+deepdive_timezone = "UTC"
+# `make live` sets DEEPDIVE_DRAFTS=1 to preview drafts; the published site never reads them.
+deepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"
+
+# -- Sphinx --------------------------------------------------------------------------------------
+extensions = [
+    "myst_parser",
+    "deepdive",
+    "sphinx_copybutton",
+    "sphinxext.opengraph",
+    "sphinx_sitemap",
+    "notfound.extension",
+]
+root_doc = "index"
+language = "en"
+include_patterns = ["index.md", "about.md", "posts/**", "categories/**"]
+exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
+if not deepdive_show_drafts:
+    exclude_patterns += draft_patterns(os.path.dirname(os.path.abspath(__file__)), deepdive_posts_dir)
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+nitpicky = True
+
+# -- MyST --------------------------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "smartquotes", "attrs_inline"]
+myst_heading_anchors = 3
+
+# -- ABlog -------------------------------------------------------------------------------------
+blog_title = project
+blog_baseurl = html_baseurl
+blog_authors = {}
+post_auto_orphan = True
+
+# -- Theme -------------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = project
+html_css_files = ["deepdive.css"]
+html_sidebars = {"**": []}
+html_show_sourcelink = False
+html_copy_source = False
+html_permalinks_icon = "#"
+html_last_updated_fmt = None
+html_theme_options = {
+    "navbar_start": ["navbar-logo"],
+    "navbar_center": ["deepdive/navbar-links.html"],
+    "navbar_end": ["theme-switcher", "deepdive/feed-icon.html"],
+    "navbar_persistent": ["search-button"],
+    "article_header_start": [],
+    "secondary_sidebar_items": ["page-toc"],
+    "show_prev_next": False,
+    "footer_start": ["copyright"],
+    "footer_end": [],
+    "show_toc_level": 2,
+    "pygments_light_style": "a11y-high-contrast-light",
+    "pygments_dark_style": "a11y-high-contrast-dark",
+}
+
+# -- Publishing: OpenGraph, sitemap, 404 ----------------------------------------------------------
+ogp_site_url = html_baseurl
+ogp_site_name = project
+ogp_enable_meta_description = False
+sitemap_url_scheme = "{link}"
+sitemap_show_lastmod = False
+notfound_urls_prefix = "/" + html_baseurl.split("://", 1)[1].split("/", 1)[1]
+ogp_social_cards = {"enable": False}

@@ -1,0 +1,53 @@
+"""Work around ABlog's known faults so it can serve as our post model and directive provider."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ablog
+from ablog.blog import Blog
+from ablog.post import generate_archive_pages, generate_atom_feeds
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+
+def reset_blog_singleton(app: Sphinx) -> None:
+    """ABlog's ``Blog`` shares one class-level dict across every build in the process.
+
+    A second Sphinx app in the same process (tests, a live server) would see the first one's posts,
+    so each build starts from an empty blog that ABlog repopulates from this build's environment.
+    """
+    Blog._dict.clear()
+
+
+def merge_ablog_posts(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """Carry ABlog's per-document post records back from parallel reader processes."""
+    theirs = getattr(other, "ablog_posts", {})
+    ours = env.__dict__.setdefault("ablog_posts", {})
+    for docname in docnames:
+        if docname in theirs:
+            ours[docname] = theirs[docname]
+
+
+def drop_ablog_generators(app: Sphinx) -> None:
+    """ABlog renders every listing page and feed on every build, with unescaped titles and relative
+    links in feeds; :mod:`deepdive.listings` and :mod:`deepdive.feeds` replace both."""
+    listeners = app.events.listeners["html-collect-pages"]
+    listeners[:] = [
+        listener for listener in listeners
+        if listener.handler not in (generate_archive_pages, generate_atom_feeds)
+    ]
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("ablog")
+    # ABlog declares itself unsafe for parallel reading only because it keeps posts in
+    # ``env.ablog_posts`` without merging them; merge_ablog_posts does that merge.
+    app.extensions["ablog"].parallel_read_safe = True
+    drop_ablog_generators(app)
+    app.connect("builder-inited", reset_blog_singleton)
+    app.connect("env-merge-info", merge_ablog_posts)
+    return {"version": ablog.__version__, "parallel_read_safe": True, "parallel_write_safe": True}

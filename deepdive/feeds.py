@@ -1,0 +1,154 @@
+"""Atom and RSS 2.0 feeds, site-wide and per tag: full content, absolute links, reproducible."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+import lxml.html
+from feedgen.feed import FeedGenerator
+
+from deepdive.posts import Post, published_posts
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+FEED_FORMATS = ("atom", "rss")
+_URL_ATTRIBUTES = ("href", "src", "poster", "data")
+
+
+def absolute_url(app: Sphinx, pagename: str) -> str:
+    """The public URL of a page, from ``html_baseurl``."""
+    return urljoin(app.config.html_baseurl, app.builder.get_target_uri(pagename))
+
+
+def absolutize(fragment: str, base_url: str) -> str:
+    """Rewrite every link and image in an HTML fragment to an absolute URL; drop permalink icons."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for anchor in root.xpath('.//a[contains(concat(" ", @class, " "), " headerlink ")]'):
+        anchor.drop_tree()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in _URL_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, urljoin(base_url, value))
+        if element.get("srcset"):
+            element.set("srcset", ", ".join(
+                " ".join([urljoin(base_url, part.split()[0]), *part.split()[1:]])
+                for part in element.get("srcset").split(",") if part.strip()
+            ))
+    inner = (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+    return inner.strip()
+
+
+def _cache_path(app: Sphinx, docname: str) -> Path:
+    return Path(app.doctreedir) / "deepdive-feed-bodies" / f"{docname}.html"
+
+
+def capture_body(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """``html-page-context``: keep each post's rendered body, made absolute, for the feeds.
+
+    Pages are only rewritten when they change, so the bodies live in a cache beside the doctrees
+    and feeds are assembled from it at the end of every build.
+    """
+    from deepdive.posts import get_posts
+
+    if pagename not in get_posts(app.env) or "body" not in context or not app.config.html_baseurl:
+        return
+    body = context["body"]
+    head, sep, rest = body.partition("</h1>")
+    content = absolutize(rest if sep else body, absolute_url(app, pagename))
+    path = _cache_path(app, pagename)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+def _entry_content(app: Sphinx, post: Post) -> str:
+    path = _cache_path(app, post.docname)
+    if post.external_url or not path.exists():
+        return ""
+    return path.read_text(encoding="utf-8")
+
+
+def build_feed(app: Sphinx, posts: list[Post], title: str, page: str, self_url: str) -> FeedGenerator:
+    """One feed of ``posts`` (newest first) whose alternate link is the listing ``page``."""
+    feed = FeedGenerator()
+    feed.id(absolute_url(app, page))
+    feed.title(title)
+    feed.subtitle(app.config.deepdive_author_bio or title)
+    feed.author({"name": app.config.author})
+    feed.link(href=absolute_url(app, page), rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.language(app.config.language or "en")
+    feed.generator("Deep Dives (Sphinx + ABlog)")
+    newest = max((p.last_changed for p in posts), default=datetime(1970, 1, 1, tzinfo=UTC))
+    feed.updated(newest)
+    for post in posts[: app.config.deepdive_feed_length]:
+        url = post.external_url or absolute_url(app, post.docname)
+        entry = feed.add_entry(order="append")
+        entry.id(absolute_url(app, post.docname))
+        entry.guid(absolute_url(app, post.docname), permalink=not post.external_url)
+        entry.title(post.title)
+        entry.link(href=url)
+        entry.author({"name": post.author or app.config.author})
+        entry.published(post.date)
+        entry.updated(post.last_changed)
+        for tag in post.tags:
+            entry.category(term=tag)
+        if post.description:
+            entry.summary(post.description)
+        content = _entry_content(app, post)
+        if content:
+            entry.content(content, type="html")
+    return feed
+
+
+def write_feeds(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: write ``atom.xml``/``rss.xml`` at the root and under every tag page."""
+    if exception or app.builder.format != "html" or not app.config.html_baseurl:
+        return
+    from deepdive.slugs import slugify
+
+    posts = published_posts(app.env)
+    outdir = Path(app.outdir)
+    feeds = [(posts, app.config.project, "index", outdir)]
+    by_tag: dict[str, list[Post]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for post in posts:
+        for tag in post.tags:
+            by_tag[slugify(tag)].append(post)
+            names.setdefault(slugify(tag), tag)
+    for slug, tagged in sorted(by_tag.items()):
+        feeds.append((tagged, f"{app.config.project}: posts tagged “{names[slug]}”", f"tags/{slug}",
+                      outdir / "tags" / slug))
+    for feed_posts, title, page, folder in feeds:
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind in FEED_FORMATS:
+            self_url = urljoin(absolute_url(app, page), f"{kind}.xml")
+            feed = build_feed(app, feed_posts, title, page, self_url)
+            xml = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
+            (folder / f"{kind}.xml").write_bytes(xml)
+
+
+def feed_links(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """``html-page-context``: the site feeds' URLs, for ``<link rel=alternate>`` and the navbar icon."""
+    if app.config.html_baseurl:
+        root = app.builder.get_relative_uri(pagename, "index")
+        context["deepdive_site_feeds"] = {"atom": root + "atom.xml", "rss": root + "rss.xml"}
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-page-context", capture_body, priority=400)
+    app.connect("html-page-context", feed_links)
+    app.connect("build-finished", write_feeds)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

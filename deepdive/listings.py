@@ -1,0 +1,219 @@
+"""Generated listing pages: paginated home, archive, tags, categories and series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from deepdive.posts import Post, published_posts
+from deepdive.render import render_fragment
+from deepdive.slugs import slugify
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+DATE_FORMAT = "%B %-d, %Y"
+
+
+@dataclass
+class Link:
+    """A label and a URL relative to the page it is printed on."""
+
+    label: str
+    url: str
+    count: int = 0
+
+
+@dataclass
+class Teaser:
+    """One post as a listing shows it; templates print every text field escaped."""
+
+    title: str
+    url: str
+    date: str
+    iso_date: str
+    updated: str
+    description: str
+    minutes: int
+    tags: list[Link]
+    category: Link | None
+    series: str
+    external_url: str | None
+    draft: bool
+    author: str = ""
+    excerpt_html: str = ""
+    read_more: bool = True
+
+
+@dataclass
+class Group:
+    """A titled run of teasers: a year in the archive, a tag's posts."""
+
+    title: str
+    teasers: list[Teaser] = field(default_factory=list)
+
+
+def show_drafts(app: Sphinx) -> bool:
+    return app.config.deepdive_show_drafts
+
+
+def listed_posts(app: Sphinx) -> list[Post]:
+    """The posts listings show, newest first (drafts only in preview builds)."""
+    return published_posts(app.env, include_drafts=show_drafts(app))
+
+
+def uri(app: Sphinx, from_page: str, to_page: str) -> str:
+    return app.builder.get_relative_uri(from_page, to_page)
+
+
+def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -> Teaser:
+    """Build the listing entry for ``post`` as seen from ``pagename``."""
+    from deepdive.series import series_label
+
+    card = Teaser(
+        title=post.title,
+        url=post.external_url or uri(app, pagename, post.docname),
+        date=post.date.strftime(DATE_FORMAT),
+        iso_date=post.date.strftime("%Y-%m-%d"),
+        updated=post.updated.strftime(DATE_FORMAT) if post.updated else "",
+        description=post.description,
+        minutes=post.minutes,
+        tags=[Link(tag, uri(app, pagename, f"tags/{slug}")) for tag, slug in post.tag_slugs()],
+        category=(
+            Link(post.category, uri(app, pagename, f"categories/{slugify(post.category)}"))
+            if post.category
+            else None
+        ),
+        series=series_label(app, post),
+        external_url=post.external_url,
+        draft=post.draft,
+        author=post.author or app.config.author,
+    )
+    if with_excerpt:
+        card.excerpt_html = render_fragment(app, post.excerpt, pagename)
+    return card
+
+
+def home_page_name(number: int) -> str:
+    return "index" if number == 1 else f"page/{number}"
+
+
+def home_context(app: Sphinx, number: int) -> dict[str, Any]:
+    """Context for page ``number`` of the home listing, newest posts first."""
+    posts = listed_posts(app)
+    per_page = app.config.deepdive_posts_per_page
+    total = max(1, -(-len(posts) // per_page))
+    pagename = home_page_name(number)
+    chunk = posts[(number - 1) * per_page : number * per_page]
+    pages = [Link(str(n), uri(app, pagename, home_page_name(n))) for n in range(1, total + 1)]
+    return {
+        "deepdive_teasers": [teaser(app, p, pagename, with_excerpt=True) for p in chunk],
+        "deepdive_pagination": {
+            "current": number,
+            "total": total,
+            "pages": pages,
+            "newer": pages[number - 2].url if number > 1 else None,
+            "older": pages[number].url if number < total else None,
+        },
+    }
+
+
+def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """``html-collect-pages``: every listing page except home page 1, which is the root document."""
+    if app.builder.format != "html" or app.builder.name in ("json", "pickle"):
+        return
+    posts = listed_posts(app)
+    per_page = app.config.deepdive_posts_per_page
+    total = max(1, -(-len(posts) // per_page))
+    for number in range(2, total + 1):
+        context = home_context(app, number)
+        context["title"] = f"Posts, page {number} of {total}"
+        yield home_page_name(number), context, "deepdive/home.html"
+
+    yield "archive", archive_context(app, posts), "deepdive/archive.html"
+
+    by_tag: dict[str, list[Post]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for post in posts:
+        for tag, slug in post.tag_slugs():
+            by_tag[slug].append(post)
+            names.setdefault(slug, tag)
+    yield "tags", index_context(app, "tags", "Tags", names, by_tag), "deepdive/index.html"
+    for slug, tagged in by_tag.items():
+        pagename = f"tags/{slug}"
+        yield pagename, group_context(app, pagename, f"Posts tagged “{names[slug]}”", tagged, feed=True), "deepdive/group.html"
+
+    by_category: dict[str, list[Post]] = defaultdict(list)
+    category_names: dict[str, str] = {}
+    for post in posts:
+        if post.category:
+            by_category[slugify(post.category)].append(post)
+            category_names.setdefault(slugify(post.category), post.category)
+    yield "categories", index_context(app, "categories", "Categories", category_names, by_category), "deepdive/index.html"
+    for slug, filed in by_category.items():
+        pagename = f"categories/{slug}"
+        if pagename in app.env.found_docs:
+            continue  # the author wrote an introduction page; the listing is added to it
+        yield pagename, group_context(app, pagename, category_names[slug], filed), "deepdive/group.html"
+
+
+def archive_context(app: Sphinx, posts: list[Post]) -> dict[str, Any]:
+    years: dict[int, Group] = {}
+    for post in posts:
+        group = years.setdefault(post.date.year, Group(str(post.date.year)))
+        group.teasers.append(teaser(app, post, "archive"))
+    return {"title": "Archive", "deepdive_groups": list(years.values()), "deepdive_count": len(posts)}
+
+
+def index_context(
+    app: Sphinx, pagename: str, title: str, names: dict[str, str], members: dict[str, list[Post]]
+) -> dict[str, Any]:
+    entries = [
+        Link(names[slug], uri(app, pagename, f"{pagename}/{slug}"), len(members[slug]))
+        for slug in sorted(names, key=lambda s: names[s].lower())
+    ]
+    return {"title": title, "deepdive_entries": entries}
+
+
+def group_context(
+    app: Sphinx, pagename: str, title: str, posts: list[Post], feed: bool = False
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "title": title,
+        "deepdive_heading": title,
+        "deepdive_teasers": [teaser(app, p, pagename) for p in posts],
+    }
+    if feed and app.config.html_baseurl:
+        context["deepdive_feeds"] = {
+            "atom": uri(app, pagename, pagename) + "atom.xml",
+            "rss": uri(app, pagename, pagename) + "rss.xml",
+        }
+    return context
+
+
+def category_intro_listing(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
+    """``html-page-context``: an author-written ``categories/<slug>`` page gets its posts appended."""
+    if not pagename.startswith("categories/") or app.builder.format != "html":
+        return
+    slug = pagename.split("/", 1)[1]
+    filed = [p for p in listed_posts(app) if p.category and slugify(p.category) == slug]
+    context["deepdive_category_teasers"] = [teaser(app, p, pagename) for p in filed]
+
+
+def home_page_listing(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """``html-page-context``: the root document is page 1 of the home listing."""
+    if app.builder.format != "html":
+        return
+    if pagename == app.config.root_doc:
+        context.update(home_context(app, 1))
+    category_intro_listing(app, pagename, context)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-collect-pages", collect_pages)
+    app.connect("html-page-context", home_page_listing)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
