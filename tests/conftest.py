@@ -1,0 +1,115 @@
+"""Shared fixtures: build the real site once, and small sites in tmp_path, with the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The smallest conf.py that is still a Deep Dives site; tests append what they need.
+SMALL_CONF = """
+project = "Test Blog"
+author = "Tess Author"
+copyright = "2026, Tess Author"
+extensions = ["myst_parser", "deepdive", "sphinx_copybutton"]
+html_theme = "pydata_sphinx_theme"
+html_baseurl = "https://blog.example.org/"
+templates_path = [{templates!r}]
+html_sidebars = {{"**": []}}
+myst_enable_extensions = ["dollarmath", "amsmath"]
+exclude_patterns = ["_build"]
+nitpicky = True
+"""
+
+
+@dataclass
+class Build:
+    """The outcome of one ``sphinx-build`` run."""
+
+    returncode: int
+    output: str
+    srcdir: Path
+    outdir: Path
+
+    def html(self, page: str = "") -> BeautifulSoup:
+        """Parse ``page`` (a URL path such as ``"posts/2024/hmc/"``) of the built site."""
+        path = self.outdir / page
+        if path.is_dir() or not path.suffix:
+            path = path / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+    def text(self, path: str) -> str:
+        return (self.outdir / path).read_text(encoding="utf-8")
+
+
+def sphinx_build(srcdir: Path, outdir: Path | None = None, *args: str, env: dict | None = None) -> Build:
+    """Run the strict build the Makefile runs (warnings are errors) and capture its output."""
+    outdir = outdir or srcdir / "_build" / "html"
+    doctrees = outdir.parent / (outdir.name + "-doctrees")
+    command = [sys.executable, "-m", "sphinx", "-b", "dirhtml", "-W", "--keep-going", "-n",
+               "-d", str(doctrees), *args, str(srcdir), str(outdir)]
+    run_env = {**os.environ, **(env or {})}
+    if "DEEPDIVE_DRAFTS" not in (env or {}):
+        run_env.pop("DEEPDIVE_DRAFTS", None)
+    result = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=srcdir)
+    return Build(result.returncode, result.stdout + result.stderr, srcdir, outdir)
+
+
+def post(date: str = "2024-03-01", title: str = "A post", body: str = "Some text.", **front: object) -> str:
+    """The text of a post file with the given front matter."""
+    lines = [f"date: {date}"] if date else []
+    for key, value in front.items():
+        lines.append(f"{key}: {value}")
+    return "---\n" + "\n".join(lines) + f"\n---\n# {title}\n\n{textwrap.dedent(body)}\n"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """Write a small site (``{relative path: text}``) with the minimal conf.py; return its folder."""
+
+    def make(files: dict[str, str], conf: str = "") -> Path:
+        srcdir = tmp_path / "site"
+        srcdir.mkdir(exist_ok=True)
+        (srcdir / "conf.py").write_text(
+            SMALL_CONF.format(templates=str(ROOT / "_templates")) + textwrap.dedent(conf), encoding="utf-8"
+        )
+        files = {"index.md": "# Home\n\nWelcome.\n", **files}
+        for name, text in files.items():
+            path = srcdir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return srcdir
+
+    return make
+
+
+@pytest.fixture
+def build_site(make_site):
+    """Make a small site and build it strictly; returns the :class:`Build`."""
+
+    def build(files: dict[str, str], conf: str = "", *args: str, env: dict | None = None) -> Build:
+        return sphinx_build(make_site(files, conf), None, *args, env=env)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> Build:
+    """The real blog, copied and built once per test session with warnings as errors."""
+    workdir = tmp_path_factory.mktemp("real")
+    srcdir = workdir / "src"
+    ignore = shutil.ignore_patterns("_build", ".venv", ".git", "node_modules", ".jupyter_cache",
+                                    "__pycache__", ".pytest_cache")
+    shutil.copytree(ROOT, srcdir, ignore=ignore)
+    build = sphinx_build(srcdir, workdir / "html", "-j", "auto")
+    assert build.returncode == 0, build.output[-5000:]
+    return build
