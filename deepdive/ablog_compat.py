@@ -42,8 +42,15 @@ def drop_ablog_generators(app: Sphinx) -> None:
     ]
 
 
+def keep_ablog_templates_out(app: Sphinx, config) -> None:
+    """ABlog slips its own ``page.html`` in front of the theme's, printing neighbouring posts'
+    titles unescaped; our templates cover everything it showed, so its templates stay out."""
+    config.skip_injecting_base_ablog_templates = True
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("ablog")
+    app.connect("config-inited", keep_ablog_templates_out)
     # ABlog declares itself unsafe for parallel reading only because it keeps posts in
     # ``env.ablog_posts`` without merging them; merge_ablog_posts does that merge.
     app.extensions["ablog"].parallel_read_safe = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from html import escape
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     total = max(1, -(-len(posts) // per_page))
     for number in range(2, total + 1):
         context = home_context(app, number)
-        context["title"] = f"Posts, page {number} of {total}"
+        context["title"] = f"Posts, page {number} of {total}"  # Sphinx's `title` is HTML
         yield home_page_name(number), context, "deepdive/home.html"
 
     yield "archive", archive_context(app, posts), "deepdive/archive.html"
@@ -176,14 +177,14 @@ def index_context(
         Link(names[slug], uri(app, pagename, f"{pagename}/{slug}"), len(members[slug]))
         for slug in sorted(names, key=lambda s: names[s].lower())
     ]
-    return {"title": title, "deepdive_entries": entries}
+    return {"title": escape(title), "deepdive_entries": entries}
 
 
 def group_context(
     app: Sphinx, pagename: str, title: str, posts: list[Post], feed: bool = False
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
-        "title": title,
+        "title": escape(title),  # Sphinx's `title` context value is HTML
         "deepdive_heading": title,
         "deepdive_teasers": [teaser(app, p, pagename) for p in posts],
     }
@@ -213,7 +214,14 @@ def home_page_listing(app: Sphinx, pagename: str, templatename: str, context: di
     category_intro_listing(app, pagename, context)
 
 
+def orphan_category_intros(app: Sphinx, doctree: Any) -> None:
+    """``doctree-read``: category introductions are reached from listings, not from a toctree."""
+    if app.env.docname.startswith("categories/"):
+        app.env.metadata[app.env.docname]["orphan"] = True
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-collect-pages", collect_pages)
+    app.connect("doctree-read", orphan_category_intros)
     app.connect("html-page-context", home_page_listing)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

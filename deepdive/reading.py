@@ -89,6 +89,8 @@ class HandPostsToABlog(SphinxTransform):
         front: FrontMatter | None = self.env.temp_data.get(_TEMP_KEY)
         if front is None:
             return
+        # Posts are reached through listings, not the toctree (ABlog does this too, for valid posts).
+        self.env.metadata[self.env.docname]["orphan"] = True
         for docinfo in list(self.document.findall(nodes.docinfo)):
             docinfo.parent.remove(docinfo)
         self._check_updates(front)

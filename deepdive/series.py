@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from deepdive.posts import Post
@@ -97,7 +98,7 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     for name, parts in all_series(app).items():
         pagename = f"series/{slugify(name)}"
         yield pagename, {
-            "title": name,
+            "title": escape(name),  # Sphinx's `title` context value is HTML
             "deepdive_heading": f"Series: {name}",
             "deepdive_teasers": [teaser(app, p, pagename) for p in parts],
             "deepdive_numbered": True,

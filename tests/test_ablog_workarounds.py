@@ -1,0 +1,100 @@
+"""Each known ABlog fault, shown fixed: parallel reads, stale pages, shared state, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import feedparser
+
+from conftest import post, sphinx_build
+
+
+def posts(count: int) -> dict[str, str]:
+    return {
+        f"posts/2024/post-{n}.md": post(f"2024-01-{n + 1:02d}", f"Post {n}", f"Body {n}.", tags="[shared]")
+        for n in range(count)
+    }
+
+
+def test_parallel_reading_is_allowed_and_listings_are_complete(build_site):
+    build = build_site(posts(12), "", "-j", "2")
+    assert build.returncode == 0, build.output
+    assert "not safe for parallel reading" not in build.output
+    # Sphinx names a range of documents per line only when worker processes read them.
+    assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", build.output), build.output
+    archive = [a.get_text() for a in build.html("archive/").select(".dd-archive-list a")]
+    assert archive == [f"Post {n}" for n in reversed(range(12))]
+    tagged = build.html("tags/shared/").select(".dd-teaser__title a")
+    assert len(tagged) == 12
+    assert len(feedparser.parse(build.text("atom.xml")).entries) == 12
+
+
+def newer_link(build, page: str) -> str | None:
+    link = build.html(page).select_one(".dd-post-nav__newer")
+    return link.get_text(" ", strip=True) if link else None
+
+
+def test_adding_a_post_rewrites_the_neighbour_pages_on_an_incremental_build(make_site):
+    srcdir = make_site(posts(3))
+    first = sphinx_build(srcdir)
+    assert first.returncode == 0, first.output
+    assert newer_link(first, "posts/2024/post-2/") is None
+
+    (srcdir / "posts/2024/post-9.md").write_text(post("2024-02-01", "Brand new", "New."), encoding="utf-8")
+    second = sphinx_build(srcdir)
+    assert second.returncode == 0, second.output
+    assert "1 added, 0 changed, 0 removed" in second.output
+    assert newer_link(second, "posts/2024/post-2/") == "Newer Brand new"
+    assert second.html().select(".dd-teaser__title a")[0].get_text() == "Brand new"
+
+
+def test_deleting_a_post_removes_it_from_neighbours_and_listings(make_site):
+    srcdir = make_site(posts(3))
+    assert sphinx_build(srcdir).returncode == 0
+    (srcdir / "posts/2024/post-2.md").unlink()
+    build = sphinx_build(srcdir)
+    assert build.returncode == 0, build.output
+    assert newer_link(build, "posts/2024/post-1/") is None
+    assert "Post 2" not in build.html().get_text()
+
+
+def test_two_builds_in_one_process_do_not_share_ablog_posts(make_site, tmp_path):
+    from sphinx.application import Sphinx
+
+    index = "# Home\n\n```{postlist}\n```\n"
+    first = make_site({**posts(1), "index.md": index})
+    Sphinx(first, first, tmp_path / "a", tmp_path / "a-doctrees", "dirhtml", status=None).build()
+
+    second = tmp_path / "second"
+    second.mkdir()
+    for name in ("conf.py", "index.md"):
+        (second / name).write_text((first / name).read_text())
+    (second / "posts/2024").mkdir(parents=True)
+    (second / "posts/2024/only.md").write_text(post("2024-05-01", "Only here", "Text."))
+    Sphinx(second, second, tmp_path / "b", tmp_path / "b-doctrees", "dirhtml", status=None).build()
+    listed = (tmp_path / "b" / "index.html").read_text()
+    assert "Only here" in listed
+    assert "Post 0" not in listed
+
+
+TITLE = r'\<script>alert(1)\</script> & "quotes"'
+SHOWN = '<script>alert(1)</script> & “quotes”'  # Sphinx's smartquotes curl the quotes
+
+
+def test_a_hostile_title_is_text_everywhere(build_site):
+    build = build_site({
+        "posts/2024/evil.md": post("2024-01-02", TITLE, "Body.", tags="[t]", series="S", category="S"),
+        "posts/2024/nice.md": post("2024-01-03", "Nice", "Body.", tags="[t]", series="S", category="S"),
+        "categories/s.md": "# S\n\nIntro.\n",
+    })
+    assert build.returncode == 0, build.output
+    pages = ["", "archive/", "tags/t/", "posts/2024/evil/", "posts/2024/nice/", "series/s/", "categories/s/"]
+    for page in pages:
+        soup = build.html(page)
+        assert not [s for s in soup.find_all("script") if "alert(1)" in s.get_text()], page
+        assert SHOWN in soup.get_text(), page
+    assert build.html("posts/2024/evil/").title.get_text().startswith(SHOWN)
+    for feed in ("atom.xml", "rss.xml", "tags/t/atom.xml"):
+        parsed = feedparser.parse(build.text(feed))
+        assert not parsed.bozo
+        assert SHOWN in [e.title for e in parsed.entries]
