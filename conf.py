@@ -2,8 +2,6 @@
 
 import os
 
-from deepdive.drafts import draft_patterns
-
 # -- Site identity: the one place to say who writes this blog and where it lives ---------------
 project = "Deep Dives"
 author = "Ada Quant"
@@ -26,7 +24,7 @@ deepdive_cname = os.environ.get("DEEPDIVE_CNAME", "")
 deepdive_posts_dir = "posts"
 deepdive_posts_per_page = 10
 deepdive_timezone = "UTC"
-# `make live` sets DEEPDIVE_DRAFTS=1 to preview drafts; the published site never reads them.
+# `make live` sets DEEPDIVE_DRAFTS=1 to preview drafts; the published build never reads them.
 deepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"
 
 # -- Sphinx --------------------------------------------------------------------------------------
@@ -42,8 +40,6 @@ root_doc = "index"
 language = "en"
 include_patterns = ["index.md", "about.md", "posts/**", "categories/**"]
 exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
-if not deepdive_show_drafts:
-    exclude_patterns += draft_patterns(os.path.dirname(os.path.abspath(__file__)), deepdive_posts_dir)
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 nitpicky = True

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from deepdive.frontmatter import split_front_matter
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata
 
 POST_SUFFIXES = (".md", ".ipynb")
 
@@ -38,3 +44,21 @@ def draft_patterns(srcdir: str | Path, posts_dir: str = "posts") -> list[str]:
         if is_draft(path)
     ]
     return sorted(found)
+
+
+def exclude_drafts(app: Sphinx, config: Config) -> None:
+    """``config-inited``: unless drafts are shown, Sphinx never reads them, so no page, listing,
+    feed, sitemap entry or search result can leak one.
+
+    This runs before Sphinx compares the configuration with the previous build's, so the list is
+    part of the configuration: publishing a draft changes it and triggers a full, correct rebuild.
+    """
+    if config.deepdive_show_drafts:
+        return
+    drafts = draft_patterns(app.srcdir, config.deepdive_posts_dir)
+    config.exclude_patterns = [*config.exclude_patterns, *drafts]
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("config-inited", exclude_drafts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
