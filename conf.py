@@ -54,6 +54,13 @@ blog_baseurl = html_baseurl
 blog_authors = {}
 post_auto_orphan = True
 
+# -- Citations ---------------------------------------------------------------------------------
+# Cite with {cite:p}`key` / {cite:t}`key`; each post gets its References section automatically.
+# A post may keep extra entries in a .bib file beside it (posts/2024/foo.md -> posts/2024/foo.bib).
+bibtex_bibfiles = ["references.bib"]
+deepdive_citation_style = "numeric"  # or "label" ([Welling2011]) or "author-year"
+deepdive_bibliography_page = "bibliography"
+
 # -- Theme -------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = project

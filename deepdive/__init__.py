@@ -23,6 +23,7 @@ FEATURES = (
     "deepdive.checks",
     "deepdive.listings",
     "deepdive.series",
+    "deepdive.citations",
     "deepdive.postpage",
     "deepdive.feeds",
     "deepdive.site",

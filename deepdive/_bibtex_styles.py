@@ -1,0 +1,72 @@
+"""The three citation styles: how a post's reference list is sorted and labelled, and cited in text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.label import LabelReferenceStyle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from pybtex.database import Entry
+    from pybtex.style.formatting import BaseStyle
+    from sphinxcontrib.bibtex.style.referencing import BaseReferenceStyle
+
+
+class NumericStyle(UnsrtStyle):
+    """Entries numbered 1, 2, … in the order the post first cites them."""
+
+
+class KeyStyle(UnsrtStyle):
+    """Entries labelled by their BibTeX key, ``[Welling2011]``, sorted by key."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.format_labels = _key_labels
+        self.sort = _sorted_by_key
+
+
+class AuthorYearStyle(PlainStyle):
+    """Entries sorted by author, year and title; the list shows no labels."""
+
+
+def _key_labels(entries: Iterable[Entry]) -> Iterable[str]:
+    return (entry.key for entry in entries)
+
+
+def _sorted_by_key(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda entry: entry.key.lower())
+
+
+@dataclass(frozen=True)
+class CitationStyle:
+    """One value of ``deepdive_citation_style``."""
+
+    entries: Callable[[], BaseStyle]
+    references: Callable[[], BaseReferenceStyle]
+    labelled: bool
+    description: str
+
+
+def _round() -> BracketStyle:
+    return BracketStyle(left="(", right=")")
+
+
+STYLES: dict[str, CitationStyle] = {
+    "numeric": CitationStyle(
+        NumericStyle, LabelReferenceStyle, True, "[1], numbered in order of first citation"
+    ),
+    "label": CitationStyle(KeyStyle, LabelReferenceStyle, True, "[Welling2011], the BibTeX key"),
+    "author-year": CitationStyle(
+        AuthorYearStyle,
+        lambda: AuthorYearReferenceStyle(bracket_parenthetical=_round(), bracket_textual=_round()),
+        False,
+        "(Welling and Teh, 2011), list sorted by author",
+    ),
+}

@@ -1,0 +1,482 @@
+"""Citations: ``{cite:p}``/``{cite:t}`` from BibTeX, a References section per post, a Bibliography page."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pybtex_docutils
+from docutils import nodes
+from pybtex.database.input.bibtex import Parser
+from pybtex.exceptions import PybtexError
+from pybtex.style.template import FieldIsMissing
+from pybtex.richtext import Tag
+from pybtex.style import FormattedEntry
+from sphinx import addnodes
+from sphinx.errors import ConfigError, ExtensionError
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinxcontrib.bibtex.bibfile import is_bibdata_outdated
+from sphinxcontrib.bibtex.citation_target import CitationTarget, parse_citation_targets
+from sphinxcontrib.bibtex.directives import BibliographyKey, BibliographyValue
+from sphinxcontrib.bibtex.domain import BibtexDomain, Citation, get_docnames
+from sphinxcontrib.bibtex.nodes import bibliography as bibliography_node
+from sphinxcontrib.bibtex.roles import CiteRole
+from sphinxcontrib.bibtex.transforms import node_text_transform
+
+from deepdive._bibtex_styles import STYLES, NumericStyle
+from deepdive.posts import get_posts
+from deepdive.render import render_fragment
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pybtex.database import Entry
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+SITE_BIB = "references.bib"
+
+# name: (default, rebuild, what a valid value looks like)
+OPTIONS: dict[str, tuple[Any, str, str]] = {
+    "deepdive_citation_style": ("numeric", "env", " or ".join(repr(s) for s in STYLES)),
+    "deepdive_references_title": ("References", "env", "a heading such as 'References'"),
+    "deepdive_bibliography_page": ("bibliography", "html", "a page name such as 'bibliography', or ''"),
+}
+
+
+@dataclass
+class References:
+    """What one document cites, in order of first citation, and where its reference list lives."""
+
+    bib_key: BibliographyKey
+    keys: list[str]
+    line: int | None = None
+    local_file: str | None = None
+    local: dict[str, Entry] = field(default_factory=dict)
+
+
+def _report(message: str, location: Any, subtype: str = "citation") -> None:
+    logger.warning(message, location=location, type="deepdive", subtype=subtype)
+
+
+class CiteRole_(CiteRole):
+    """``{cite:p}`` and friends; a malformed key list is a located warning, not a traceback."""
+
+    def result_nodes(self, document, env, node, is_ref):  # type: ignore[override]
+        try:
+            list(parse_citation_targets(self.target))
+        except ValueError:
+            _report(
+                f"malformed citation {self.rawtext!r}: separate keys with commas, "
+                "e.g. {cite:p}`neal2011mcmc,hoffman2014nuts`",
+                (env.docname, self.lineno),
+            )
+            return [nodes.inline(self.rawtext, self.rawtext, classes=["dd-cite-missing"])], []
+        return super().result_nodes(document, env, node, is_ref)
+
+
+class CitationDomain(BibtexDomain):
+    """sphinxcontrib-bibtex's ``cite`` domain, with one bibliography per document.
+
+    The stock domain treats every bibliography as site-wide, so a key cited by two posts is a
+    "duplicate citation" and two posts' ``[1]`` are "duplicate labels". Here each document keeps
+    its own :class:`References`; labels and targets are computed per document, and citations
+    resolve only within the document that makes them.
+    """
+
+    data_version = BibtexDomain.data_version * 100 + 1
+    initial_data = {**BibtexDomain.initial_data, "references": {}, "invalid": set()}
+    roles = {name: CiteRole_() for name in BibtexDomain._role_names}
+
+    @property
+    def references(self) -> dict[str, References]:
+        return self.data["references"]
+
+    @property
+    def invalid(self) -> set[str]:
+        """Documents citing unknown keys: read again on every build so the error persists."""
+        return self.data["invalid"]
+
+    def clear_doc(self, docname: str) -> None:
+        super().clear_doc(docname)
+        self.references.pop(docname, None)
+        self.invalid.discard(docname)
+
+    def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
+        super().merge_domaindata(docnames, otherdata)
+        for docname, refs in otherdata["references"].items():
+            if docname in docnames:
+                self.references[docname] = refs
+        self.invalid.update(d for d in otherdata["invalid"] if d in docnames)
+
+    def entry(self, docname: str, key: str) -> Entry | None:
+        """The entry ``key`` names in ``docname``: the post's own ``.bib`` first, then the site's."""
+        refs = self.references.get(docname)
+        if refs is not None and key in refs.local:
+            return refs.local[key]
+        return self.bibdata.data.entries.get(key) if key in self.site_keys() else None
+
+    def site_keys(self) -> set[str]:
+        """Keys of the site-wide bib files, exactly as spelled there."""
+        data = self.bibdata.data
+        cached = getattr(self, "_site_keys", None)
+        if cached is None or cached[0] is not data:
+            cached = (data, set(data.entries.keys()))
+            self._site_keys = cached
+        return cached[1]
+
+    def env_updated(self) -> list[str]:
+        """Format every document's reference list; labels and targets are per document."""
+        self.citations.clear()
+        config = self.env.config
+        style = STYLES[config.deepdive_citation_style].entries()
+        for docname, refs in sorted(self.references.items()):
+            bibliography = self.bibliographies[refs.bib_key]
+            entries = [e for e in (self.entry(docname, key) for key in refs.keys) if e is not None]
+            ordered = list(style.sort(entries))
+            for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
+                formatted = self._format(style, label, entry, docname, refs)
+                self.citations.append(Citation(
+                    citation_id=bibliography.citation_nodes[entry.key]["ids"][0],
+                    bibliography_key=refs.bib_key,
+                    key=entry.key,
+                    entry=entry,
+                    formatted_entry=formatted,
+                    tooltip_entry=formatted if config.bibtex_tooltips else None,
+                ))
+        self._format_written_bibliographies()
+        return []
+
+    def _format(self, style, label: str, entry: Entry, docname: str, refs: References) -> FormattedEntry:
+        try:
+            return style.format_entry(label, entry)
+        except FieldIsMissing as error:
+            where = refs.local_file if entry.key in refs.local else ", ".join(self.env.config.bibtex_bibfiles)
+            _report(f"the entry {entry.key!r} in {where} cannot be formatted: {error}; "
+                    "add the missing field to the entry", (docname, refs.line), subtype="bibtex")
+            return FormattedEntry(entry.key, Tag("b", str(error)), label)
+
+    def _format_written_bibliographies(self) -> None:
+        """A ``{bibliography}`` an author wrote by hand is formatted as sphinxcontrib-bibtex does."""
+        auto = {refs.bib_key for refs in self.references.values()}
+        written = [key for key in self.bibliographies if key not in auto]
+        if not written:
+            return
+        docnames = list(get_docnames(self.env))
+        config = self.env.config
+        for bib_key in written:
+            bibliography = self.bibliographies[bib_key]
+            for entry, formatted, tooltip in self.get_formatted_entries(
+                bib_key, docnames, config.bibtex_tooltips, config.bibtex_tooltips_style
+            ):
+                key = bibliography.keyprefix + formatted.key
+                self.citations.append(Citation(bibliography.citation_nodes[key]["ids"][0], bib_key, key,
+                                               entry, formatted, tooltip))
+
+
+def get_domain(env: BuildEnvironment) -> CitationDomain:
+    return env.get_domain("cite")  # type: ignore[return-value]
+
+
+class AddReferences(SphinxTransform):
+    """Check every cited key and give a document that cites anything its References section."""
+
+    default_priority = 880
+
+    def apply(self) -> None:
+        xrefs = [n for n in self.document.findall(addnodes.pending_xref) if n.get("refdomain") == "cite"]
+        if not xrefs:
+            return
+        domain = get_domain(self.env)
+        docname = self.env.docname
+        local_file, local = self._local_bib(docname)
+        for path in domain.bibdata.bibfiles:
+            self.env.note_dependency(path)
+        cited: list[str] = []
+        for xref in xrefs:
+            cited.extend(self._check(domain, xref, local, local_file))
+        keys = list(dict.fromkeys(cited))
+        if not keys or any(True for _ in self.document.findall(bibliography_node)):
+            return  # nothing to list, or the author placed a {bibliography} by hand
+        bib_key, line = self._append_section(domain, keys, xrefs)
+        domain.references[docname] = References(bib_key, keys, line, local_file, local)
+
+    def _local_bib(self, docname: str) -> tuple[str | None, dict[str, Entry]]:
+        """The post's own ``<name>.bib`` beside its source file, if there is one."""
+        path = Path(self.env.doc2path(docname)).with_suffix(".bib")
+        if not path.is_file():
+            return None, {}
+        self.env.note_dependency(path)
+        relative = path.relative_to(self.env.srcdir).as_posix()
+        try:
+            data = Parser(encoding=self.config.bibtex_encoding).parse_file(path)
+        except PybtexError as error:
+            line = getattr(error, "lineno", None)
+            _report(f"cannot read {relative}: {error}", f"{path}:{line}" if line else str(path), "bibtex")
+            self.env_domain_invalid(docname)
+            return relative, {}
+        return relative, dict(data.entries.items())
+
+    def env_domain_invalid(self, docname: str) -> None:
+        get_domain(self.env).invalid.add(docname)
+
+    def _check(self, domain: CitationDomain, xref: addnodes.pending_xref, local: dict[str, Entry],
+               local_file: str | None) -> list[str]:
+        """The known keys of one citation; each unknown key is reported where it is written."""
+        targets = list(parse_citation_targets(xref["reftarget"]))
+        known = [t for t in targets if t.key in local or t.key in domain.site_keys()]
+        for target in targets:
+            if target not in known:
+                _report(self._unknown(domain, target.key, local, local_file), (self.env.docname, xref.line))
+        if len(known) == len(targets):
+            return [t.key for t in known]
+        self.env_domain_invalid(self.env.docname)
+        ref_id = xref["ids"][0] if xref["ids"] else None
+        domain.data["citation_refs"] = [
+            ref._replace(targets=known) if ref.citation_ref_id == ref_id else ref for ref in domain.citation_refs
+        ]
+        if known:
+            xref["reftarget"] = ",".join(_target_text(t) for t in known)
+        else:
+            missing = ", ".join(t.key for t in targets)
+            xref.replace_self(nodes.inline(missing, f"[{missing}?]", classes=["dd-cite-missing"]))
+        return [t.key for t in known]
+
+    def _unknown(self, domain: CitationDomain, key: str, local: dict[str, Entry], local_file: str | None) -> str:
+        candidates = sorted(domain.site_keys() | set(local))
+        close = [c for c in candidates if c.lower() == key.lower()]
+        close += [c for c in difflib.get_close_matches(key, candidates, n=3, cutoff=0.6) if c not in close]
+        suggestion = f" Did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else ""
+        site = ", ".join(self.config.bibtex_bibfiles) or SITE_BIB
+        own = local_file or str(Path(self.env.doc2path(self.env.docname, False)).with_suffix(".bib"))
+        return (f"unknown citation key {key!r}.{suggestion} Add an entry with this key to {site} "
+                f"(shared by every post) or to {own} (this post only)")
+
+    def _append_section(self, domain: CitationDomain, keys: list[str],
+                        xrefs: list[addnodes.pending_xref]) -> tuple[BibliographyKey, int | None]:
+        document = self.document
+        title = self.config.deepdive_references_title
+        section = nodes.section("", classes=["dd-references"])
+        section += nodes.title(title, title)
+        section["names"].append(nodes.fully_normalize_name(title))
+        document.note_implicit_target(section, section)
+        bibnode = bibliography_node("", docname=self.env.docname)
+        document.note_explicit_target(bibnode, bibnode)
+        citation_nodes = {}
+        for key in keys:
+            anchor = nodes.make_id(f"ref-{key}")
+            citation = nodes.citation(ids=[anchor] if anchor not in document.ids else [])
+            document.note_explicit_target(citation, citation)
+            citation_nodes[key] = citation
+        section += bibnode
+        tops = [child for child in document.children if isinstance(child, nodes.section)]
+        (tops[0] if len(tops) == 1 else document).append(section)
+        line = next((x.line for x in xrefs if x.line), None)
+        bib_key = BibliographyKey(docname=self.env.docname, id_=bibnode["ids"][0])
+        domain.bibliographies[bib_key] = BibliographyValue(
+            line=line or 0,
+            bibfiles=list(domain.bibdata.bibfiles),
+            style=self.config.deepdive_citation_style,
+            list_="citation",
+            enumtype="arabic",
+            start=1,
+            labelprefix="",
+            keyprefix="",
+            filter_=ast.parse("docname in docnames"),
+            citation_nodes=citation_nodes,
+            keys=[],
+        )
+        return bib_key, line
+
+
+def _target_text(target: CitationTarget) -> str:
+    pre = f"{{{target.pre}}}" if target.pre else ""
+    post = f"{{{target.post}}}" if target.post else ""
+    return f"{pre}{target.key}{post}"
+
+
+class UnlabelledReferences(SphinxPostTransform):
+    """Author–year lists show no ``[1]`` labels: each entry becomes a plain list item."""
+
+    default_priority = 6  # after sphinxcontrib-bibtex fills the list (5), before references resolve (10)
+
+    def run(self, **kwargs: Any) -> None:
+        if STYLES[self.config.deepdive_citation_style].labelled:
+            return
+        refs = get_domain(self.env).references.get(self.env.docname)
+        if refs is None:
+            return
+        targets = {c["ids"][0] for c in get_domain(self.env).bibliographies[refs.bib_key].citation_nodes.values()}
+        for section in self.document.findall(nodes.section):
+            if "dd-references" not in section["classes"]:
+                continue
+            for container in list(section.findall(nodes.container)):
+                citations = [c for c in container.children if isinstance(c, nodes.citation)]
+                if not citations or citations[0]["ids"][0] not in targets:
+                    continue
+                items = nodes.bullet_list(classes=["dd-references__list"])
+                for citation in citations:
+                    item = nodes.list_item(ids=citation["ids"])
+                    item += [child.deepcopy() for child in citation.children if not isinstance(child, nodes.label)]
+                    paragraph = next(iter(item.findall(nodes.paragraph)), None)
+                    for number, backref in enumerate(citation.get("backrefs", []), 1):
+                        if paragraph is not None:
+                            label = "↩" if len(citation["backrefs"]) == 1 else f"↩{number}"
+                            paragraph += [nodes.Text(" "), nodes.reference(
+                                "", label, refid=backref, classes=["dd-backref"])]
+                    items += item
+                container.replace_self(items)
+
+
+# -- The Bibliography page -------------------------------------------------------------------------
+
+
+@dataclass
+class Work:
+    """One cited work on the Bibliography page, with the posts that cite it."""
+
+    anchor: str
+    key: str
+    html: str
+    cited_in: list[tuple[str, str]]
+
+
+def bibliography_context(app: Sphinx, pagename: str) -> dict[str, Any]:
+    """Every work cited anywhere, sorted by author and year, with links to the citing posts."""
+    domain = get_domain(app.env)
+    posts = get_posts(app.env)
+    anchors = {(c.bibliography_key.docname, c.key): c.citation_id for c in domain.citations}
+    works: dict[tuple[str, str], list[str]] = {}
+    entries: dict[tuple[str, str], Entry] = {}
+    for docname, refs in domain.references.items():
+        for key in refs.keys:
+            entry = domain.entry(docname, key)
+            if entry is None:
+                continue
+            identity = (docname if key in refs.local else "", key)
+            works.setdefault(identity, []).append(docname)
+            entries[identity] = entry
+    style = NumericStyle()
+    order = {id(e): n for n, e in enumerate(style_sorted(list(entries.values())))}
+    backend = pybtex_docutils.Backend()
+    result: list[Work] = []
+    used: set[str] = set()
+    for identity in sorted(entries, key=lambda i: (order[id(entries[i])], i)):
+        entry = entries[identity]
+        try:
+            formatted = style.format_entry("", entry)
+            paragraph = backend.paragraph(formatted)
+        except FieldIsMissing as error:
+            paragraph = nodes.paragraph("", f"{entry.key}: {error}")
+        node_text_transform(paragraph)
+        citing = sorted(works[identity], key=lambda d: _post_sort_key(posts, d), reverse=True)
+        links = [
+            (_doc_title(app, posts, d), app.builder.get_relative_uri(pagename, d)
+             + (f"#{anchors[(d, entry.key)]}" if (d, entry.key) in anchors else ""))
+            for d in citing
+        ]
+        anchor = nodes.make_id(("-".join(identity) if identity[0] else identity[1]))
+        while anchor in used:
+            anchor += "-1"
+        used.add(anchor)
+        result.append(Work(anchor, entry.key, render_fragment(app, [paragraph], pagename), links))
+    return {"title": "Bibliography", "deepdive_works": result,
+            "deepdive_citing_count": len({d for c in works.values() for d in c})}
+
+
+def style_sorted(entries: list[Entry]) -> list[Entry]:
+    return list(STYLES["author-year"].entries().sort(entries))
+
+
+def _post_sort_key(posts: dict, docname: str) -> tuple:
+    post = posts.get(docname)
+    return (post.date.isoformat() if post else "", docname)
+
+
+def _doc_title(app: Sphinx, posts: dict, docname: str) -> str:
+    post = posts.get(docname)
+    if post is not None:
+        return post.title
+    title = app.env.titles.get(docname)
+    return title.astext() if title is not None else docname
+
+
+def collect_bibliography_page(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """``html-collect-pages``: the Bibliography page, rebuilt from the environment on every build."""
+    pagename = app.config.deepdive_bibliography_page
+    if not pagename or app.builder.format != "html" or app.builder.name in ("json", "pickle"):
+        return
+    if pagename in app.env.found_docs:
+        _report(f"{app.env.doc2path(pagename, False)} takes the address of the generated Bibliography "
+                "page; rename it, or set deepdive_bibliography_page to another name (or '' for none)",
+                pagename, subtype="bibliography")
+        return
+    yield pagename, bibliography_context(app, pagename), "deepdive/bibliography.html"
+
+
+# -- Events ------------------------------------------------------------------------------------------
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """Validate the options; the site-wide ``references.bib`` is used when none are configured."""
+    if config.deepdive_citation_style not in STYLES:
+        raise ConfigError(
+            f"conf.py: deepdive_citation_style = {config.deepdive_citation_style!r} is not a style; "
+            f"expected {OPTIONS['deepdive_citation_style'][2]}"
+        )
+    for name in ("deepdive_references_title", "deepdive_bibliography_page"):
+        if not isinstance(config[name], str):
+            raise ConfigError(f"conf.py: {name} = {config[name]!r} is not valid; expected {OPTIONS[name][2]}")
+    if config.bibtex_bibfiles is None:
+        # config-inited comes before Sphinx compares configurations, so this default is stable.
+        config.bibtex_bibfiles = [SITE_BIB] if (Path(app.confdir) / SITE_BIB).is_file() else []
+
+
+def check_bibfiles(app: Sphinx) -> None:
+    """``builder-inited``, before sphinxcontrib-bibtex parses: a broken bib file is a clear error."""
+    paths = [(Path(app.confdir) / name).resolve() for name in app.config.bibtex_bibfiles]
+    if not is_bibdata_outdated(get_domain(app.env).bibdata, paths, app.config.bibtex_encoding):
+        return
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            Parser(encoding=app.config.bibtex_encoding).parse_file(path)
+        except PybtexError as error:
+            raise ExtensionError(f"{path.relative_to(app.confdir)}: {error}; fix the entry and build again",
+                                 modname=__name__) from None
+
+
+def set_reference_style(app: Sphinx) -> None:
+    """``builder-inited``, after sphinxcontrib-bibtex: in-text citations follow our one style switch."""
+    get_domain(app.env).reference_style = STYLES[app.config.deepdive_citation_style].references()
+
+
+def reread_invalid(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+                   removed: set[str]) -> list[str]:
+    """``env-get-outdated``: a document citing unknown keys is read again, so the error persists."""
+    return sorted(get_domain(env).invalid - removed)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("sphinxcontrib.bibtex")
+    for name, (default, rebuild, _) in OPTIONS.items():
+        app.add_config_value(name, default, rebuild, types=(str,))
+    app.add_domain(CitationDomain, override=True)
+    app.add_role("cite", CiteRole_(), override=True)
+    app.add_transform(AddReferences)
+    app.add_post_transform(UnlabelledReferences)
+    app.connect("config-inited", check_config)
+    app.connect("builder-inited", check_bibfiles, priority=400)
+    app.connect("builder-inited", set_reference_style, priority=600)
+    app.connect("env-get-outdated", reread_invalid)
+    app.connect("html-collect-pages", collect_bibliography_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
