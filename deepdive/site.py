@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -25,7 +26,7 @@ def site_context(app: Sphinx, pagename: str, templatename: str, context: dict[st
 
 
 def write_site_files(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: ``robots.txt`` pointing at the sitemap, and ``CNAME`` for a custom domain."""
+    """``build-finished``: ``robots.txt``, ``404.html`` at the root, and ``CNAME`` for a custom domain."""
     if exception or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
@@ -33,6 +34,11 @@ def write_site_files(app: Sphinx, exception: Exception | None) -> None:
     if app.config.html_baseurl:
         lines.append(f"Sitemap: {urljoin(app.config.html_baseurl, 'sitemap.xml')}")
     (outdir / "robots.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    not_found = outdir / "404" / "index.html"
+    if not_found.exists():
+        # GitHub Pages serves /404.html for every missing path; sphinx-notfound-page made its
+        # links absolute, so the same file works at any depth.
+        shutil.copyfile(not_found, outdir / "404.html")
     cname = app.config.deepdive_cname
     if cname:
         (outdir / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
