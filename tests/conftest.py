@@ -72,24 +72,24 @@ def post(date: str = "2024-03-01", title: str = "A post", body: str = "Some text
     return "---\n" + "\n".join(lines) + f"\n---\n# {title}\n\n{textwrap.dedent(body)}\n"
 
 
+def write_site(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
+    """Write a small site (``{relative path: text}``) with the minimal conf.py into ``srcdir``."""
+    srcdir.mkdir(parents=True, exist_ok=True)
+    (srcdir / "conf.py").write_text(
+        SMALL_CONF.format(templates=str(ROOT / "_templates")) + textwrap.dedent(conf), encoding="utf-8"
+    )
+    files = {"index.md": "# Home\n\nWelcome.\n", **files}
+    for name, text in files.items():
+        path = srcdir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return srcdir
+
+
 @pytest.fixture
 def make_site(tmp_path: Path):
-    """Write a small site (``{relative path: text}``) with the minimal conf.py; return its folder."""
-
-    def make(files: dict[str, str], conf: str = "") -> Path:
-        srcdir = tmp_path / "site"
-        srcdir.mkdir(exist_ok=True)
-        (srcdir / "conf.py").write_text(
-            SMALL_CONF.format(templates=str(ROOT / "_templates")) + textwrap.dedent(conf), encoding="utf-8"
-        )
-        files = {"index.md": "# Home\n\nWelcome.\n", **files}
-        for name, text in files.items():
-            path = srcdir / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return srcdir
-
-    return make
+    """Write a small site with the minimal conf.py; return its folder."""
+    return lambda files, conf="": write_site(tmp_path / "site", files, conf)
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""The real blog in this repository builds strictly and is a complete, private site."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import feedparser
+
+OWN_HOST = "deep-dives.github.io"
+
+
+def test_real_site_has_posts_on_the_home_page_and_in_the_feed(real_site):
+    teasers = real_site.html().select(".dd-teaser")
+    assert len(teasers) >= 3
+    feed = feedparser.parse(real_site.text("atom.xml"))
+    assert not feed.bozo and len(feed.entries) >= 3
+
+
+def test_navbar_has_the_sections_and_the_feed(real_site):
+    page = real_site.html("archive/")
+    assert [a.get_text() for a in page.select(".bd-header .dd-navbar-links a")] == ["Blog", "Archive", "Tags", "About"]
+    assert page.select_one(".bd-header .dd-navbar-links [aria-current=page]").get_text() == "Archive"
+    assert page.select_one(".dd-feed-icon")["href"] == "../atom.xml"
+    assert page.select_one(".search-button") is not None
+
+
+def test_pages_load_nothing_from_third_party_hosts(real_site):
+    offenders = []
+    for path in real_site.outdir.rglob("*.html"):
+        soup = real_site.html(str(path.relative_to(real_site.outdir)))
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for element in soup.find_all(tag):
+                url = element.get(attribute) or ""
+                host = urlparse(url).hostname
+                if host and host != OWN_HOST and not (tag == "link" and element.get("rel") in (["canonical"], ["alternate"])):
+                    offenders.append(f"{path.relative_to(real_site.outdir)}: <{tag} {attribute}={url}>")
+    assert offenders == []
