@@ -26,10 +26,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 html: $(INSTALLED) ## build the site into _build/html (strict: any warning fails)
 	$(BIN)/python -m sphinx -b dirhtml $(STRICT) -j auto -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
-live: $(INSTALLED) ## live preview with drafts, rebuilt on every save
-	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j auto -d $(BUILDDIR)/live-doctrees . $(BUILDDIR)/live \
-		--watch _templates --watch _static --watch deepdive --re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules)/' \
-		--open-browser
+live: $(INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
+	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j auto -d $(BUILDDIR)/live-doctrees \
+		--re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
+		--host 127.0.0.1 --port 8000 . $(BUILDDIR)/live
 
 test: $(INSTALLED) ## run the test suite (builds real sites)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
