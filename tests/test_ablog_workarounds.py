@@ -83,7 +83,10 @@ SHOWN = '<script>alert(1)</script> & “quotes”'  # Sphinx's smartquotes curl 
 
 def test_a_hostile_title_is_text_everywhere(build_site):
     build = build_site({
-        "posts/2024/evil.md": post("2024-01-02", TITLE, "Body.", tags="[t]", series="S", category="S"),
+        "posts/2024/evil.md": post(
+            "2024-01-02", TITLE, "Body.", tags='[t, "<b>bold</b>"]', series="S", category="S",
+            description="'<img src=x onerror=alert(2)> described'",
+        ),
         "posts/2024/nice.md": post("2024-01-03", "Nice", "Body.", tags="[t]", series="S", category="S"),
         "categories/s.md": "# S\n\nIntro.\n",
     })
@@ -93,7 +96,12 @@ def test_a_hostile_title_is_text_everywhere(build_site):
         soup = build.html(page)
         assert not [s for s in soup.find_all("script") if "alert(1)" in s.get_text()], page
         assert SHOWN in soup.get_text(), page
-    assert build.html("posts/2024/evil/").title.get_text().startswith(SHOWN)
+    evil = build.html("posts/2024/evil/")
+    assert evil.title.get_text().startswith(SHOWN)
+    assert evil.find("b") is None or "bold" not in evil.find("b").get_text()
+    assert "#<b>bold</b>" in [a.get_text() for a in evil.select(".dd-tag")]
+    assert evil.find("img", src="x") is None
+    assert evil.select_one('meta[name="description"]')["content"] == "<img src=x onerror=alert(2)> described"
     for feed in ("atom.xml", "rss.xml", "tags/t/atom.xml"):
         parsed = feedparser.parse(build.text(feed))
         assert not parsed.bozo
