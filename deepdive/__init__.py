@@ -24,6 +24,7 @@ FEATURES = (
     "deepdive.listings",
     "deepdive.series",
     "deepdive.citations",
+    "deepdive.linkindex",
     "deepdive.postpage",
     "deepdive.feeds",
     "deepdive.site",

@@ -7,7 +7,7 @@ from html import escape
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from deepdive.posts import Post, published_posts
+from deepdive.posts import Post
 from deepdive.render import render_fragment
 from deepdive.slugs import slugify
 
@@ -64,7 +64,9 @@ def show_drafts(app: Sphinx) -> bool:
 
 def listed_posts(app: Sphinx) -> list[Post]:
     """The posts listings show, newest first (drafts only in preview builds)."""
-    return published_posts(app.env, include_drafts=show_drafts(app))
+    from deepdive.linkindex import listed
+
+    return listed(app.env, show_drafts(app))
 
 
 def uri(app: Sphinx, from_page: str, to_page: str) -> str:

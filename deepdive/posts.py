@@ -42,7 +42,7 @@ class Post:
     minutes: int = 1
     excerpt: list[nodes.Node] = field(default_factory=list)
     has_more: bool = False
-    lines: dict[str, int] = field(default_factory=dict)
+    references: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def slug(self) -> str:

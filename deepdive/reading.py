@@ -12,6 +12,7 @@ from sphinx.util import logging
 
 from deepdive.frontmatter import FrontMatter, Problem, parse_date, parse_front_matter, split_front_matter
 from deepdive.posts import Post, extract_excerpt, first_paragraph_text, get_posts
+from deepdive.related import outgoing_references
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -161,6 +162,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         minutes=max(1, round(wordcount.get("words", 0) / 230)),
         excerpt=excerpt,
         has_more=has_more,
+        references=outgoing_references(doctree),
     )
     env.metadata[docname]["og:description"] = description
     _drop_ablog_doctree_copy(env, docname)

@@ -26,12 +26,10 @@ class Part:
     current: bool
 
 
-def all_series(app: Sphinx) -> dict[str, list[Post]]:
+def group_series(posts: list[Post]) -> dict[str, list[Post]]:
     """Series name -> its parts in order (``series_order`` first, then date)."""
-    from deepdive.listings import listed_posts
-
     grouped: dict[str, list[Post]] = defaultdict(list)
-    for post in listed_posts(app):
+    for post in posts:
         if post.series:
             grouped[post.series].append(post)
     for parts in grouped.values():
@@ -39,26 +37,35 @@ def all_series(app: Sphinx) -> dict[str, list[Post]]:
     return dict(sorted(grouped.items()))
 
 
+def all_series(app: Sphinx) -> dict[str, list[Post]]:
+    """Every series among the listed posts."""
+    from deepdive.listings import listed_posts
+
+    return group_series(listed_posts(app))
+
+
 def series_label(app: Sphinx, post: Post) -> str:
     """``"Part 2 of 3 of Variational Autoencoders"``, or "" for a standalone post."""
-    if not post.series:
+    from deepdive.linkindex import post_links
+
+    parts = post_links(app, post.docname).series
+    if not post.series or post.docname not in parts:
         return ""
-    parts = all_series(app).get(post.series, [])
-    if post not in parts:
-        return ""
-    return f"Part {parts.index(post) + 1} of {len(parts)} of {post.series}"
+    return f"Part {parts.index(post.docname) + 1} of {len(parts)} of {post.series}"
 
 
 def series_context(app: Sphinx, post: Post, pagename: str) -> dict[str, Any] | None:
     """Navigation for a post's series, as seen from ``pagename``."""
-    if not post.series:
+    from deepdive.linkindex import post_links
+    from deepdive.posts import get_posts
+
+    parts = post_links(app, post.docname).series
+    if not post.series or post.docname not in parts:
         return None
-    parts = all_series(app).get(post.series, [])
-    if post not in parts:
-        return None
-    index = parts.index(post)
+    posts = get_posts(app.env)
+    index = parts.index(post.docname)
     uri = app.builder.get_relative_uri
-    links = [Part(p.title, uri(pagename, p.docname), n, p is post) for n, p in enumerate(parts, start=1)]
+    links = [Part(posts[d].title, uri(pagename, d), n, d == post.docname) for n, d in enumerate(parts, start=1)]
     return {
         "name": post.series,
         "url": uri(pagename, f"series/{slugify(post.series)}"),

@@ -1,0 +1,99 @@
+"""What each post page shows of *other* posts, computed once per build, and which pages it makes stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deepdive.posts import Post, get_posts
+from deepdive.related import backlink_index, related_posts
+from deepdive.series import group_series
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+
+@dataclass(frozen=True)
+class PostLinks:
+    """Docnames a post page links to besides itself; ``series`` holds every part, in order."""
+
+    older: str | None = None
+    newer: str | None = None
+    series: tuple[str, ...] = ()
+    backlinks: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    def docnames(self) -> list[str]:
+        return [d for d in (self.older, self.newer, *self.series, *self.backlinks, *self.related) if d]
+
+
+def listed(env: BuildEnvironment, show_drafts: bool) -> list[Post]:
+    """Posts in listing order, newest first (drafts only when previewing)."""
+    posts = [p for p in get_posts(env).values() if show_drafts or not p.draft]
+    return sorted(posts, key=Post.sort_key, reverse=True)
+
+
+def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks]:
+    """The links of every listed post page, from the posts read so far."""
+    posts = listed(env, show_drafts)
+    series = group_series(posts)
+    back = backlink_index(env, posts)
+    links = {}
+    for index, post in enumerate(posts):
+        links[post.docname] = PostLinks(
+            older=posts[index + 1].docname if index + 1 < len(posts) else None,
+            newer=posts[index - 1].docname if index > 0 else None,
+            series=tuple(p.docname for p in series.get(post.series, [])),
+            backlinks=tuple(back.get(post.docname, ())),
+            related=tuple(p.docname for p in related_posts(post, posts)),
+        )
+    return links
+
+
+def post_links(app: Sphinx, docname: str) -> PostLinks:
+    return getattr(app.env, "deepdive_links", {}).get(docname, PostLinks())
+
+
+def _page_signature(links: PostLinks, posts: dict[str, Post]) -> tuple:
+    """What a post page prints of other posts: their docnames and titles, in place."""
+    return (links, tuple(posts[d].title for d in links.docnames()))
+
+
+def _listing_signature(post: Post) -> tuple:
+    """What listing pages print of a post."""
+    return (post.docname, post.title, post.date, post.updated, tuple(post.tags), post.category,
+            post.description, post.draft, post.series, post.series_order, post.external_url,
+            post.minutes, tuple(node.astext() for node in post.excerpt))
+
+
+def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-updated``: rebuild the link index; return the pages Sphinx must rewrite unread.
+
+    Sphinx rewrites only documents it re-read, and ABlog's answer is to regenerate everything.
+    Here the index is compared with the previous build's, and exactly the post pages whose links
+    changed are rewritten (the neighbours of an added, removed, redated or retitled post, the parts
+    of a changed series, backlinks, related posts), plus the home page and category introductions
+    when anything a listing shows has changed.
+    """
+    posts = get_posts(env)
+    links = build_links(env, app.config.deepdive_show_drafts)
+    signatures = {d: _page_signature(l, posts) for d, l in links.items()}
+    listings = sorted(_listing_signature(p) for p in posts.values())
+    previous = getattr(env, "deepdive_page_signatures", {})
+    previous_listings = getattr(env, "deepdive_listing_signature", None)
+    env.deepdive_links = links
+    env.deepdive_page_signatures = signatures
+    env.deepdive_listing_signature = listings
+
+    stale = {d for d, sig in signatures.items() if previous.get(d) != sig}
+    if previous_listings != listings:
+        stale.add(app.config.root_doc)
+        stale.update(d for d in env.found_docs if d.startswith("categories/"))
+    return sorted(stale & env.found_docs)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("env-updated", refresh_links)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

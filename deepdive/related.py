@@ -1,0 +1,88 @@
+"""Which posts link to a post ("Referenced by") and which share its tags ("Related posts")."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx import addnodes
+
+from deepdive.posts import Post
+
+if TYPE_CHECKING:
+    from sphinx.environment import BuildEnvironment
+
+RELATED_COUNT = 3
+
+
+def outgoing_references(doctree: nodes.document) -> list[tuple[str, str]]:
+    """``(reftype, target)`` of every cross-reference in a post, as written (resolved later)."""
+    found = set()
+    for xref in doctree.findall(addnodes.pending_xref):
+        reftype = xref.get("reftype", "")
+        target = xref.get("reftarget", "")
+        if reftype == "myst" and xref.get("refdomain") == "doc":
+            found.add(("docname", target))  # MyST has already resolved `[text](file.md)` links
+        elif reftype in ("ref", "numref", "doc", "eq", "myst") and target:
+            found.add((reftype, target))
+    return sorted(found)
+
+
+def resolve_target(env: BuildEnvironment, source: str, reftype: str, target: str) -> str | None:
+    """The document a reference points to, from the domains' tables after reading."""
+    labels = env.domains.standard_domain.labels
+    anonlabels = env.domains.standard_domain.anonlabels
+    if reftype in ("ref", "numref"):
+        entry = labels.get(target.lower()) or anonlabels.get(target.lower())
+        return entry[0] if entry else None
+    if reftype == "eq":
+        entry = env.domains["math"].equations.get(target)
+        return entry[0] if entry else None
+    if reftype == "docname":
+        return target if target in env.all_docs else None
+    if reftype == "doc":
+        return _as_docname(env, source, target)
+    # MyST links: `[text](other.md)`, `[text](other.md#section)`, or a label.
+    path, _, fragment = target.partition("#")
+    if path:
+        return _as_docname(env, source, path)
+    entry = labels.get(fragment.lower()) or anonlabels.get(fragment.lower())
+    return entry[0] if entry else None
+
+
+def _as_docname(env: BuildEnvironment, source: str, path: str) -> str | None:
+    base, ext = posixpath.splitext(path)
+    base = base if ext in (".md", ".ipynb", ".rst", "") else path
+    if base.startswith("/"):
+        candidate = base.lstrip("/")
+    else:
+        candidate = posixpath.normpath(posixpath.join(posixpath.dirname(source), base))
+    return candidate if candidate in env.all_docs else None
+
+
+def backlink_index(env: BuildEnvironment, posts: list[Post]) -> dict[str, list[str]]:
+    """For every document, the posts that reference it, in the order of ``posts``."""
+    index: dict[str, list[str]] = {}
+    for post in posts:
+        targets = {resolve_target(env, post.docname, reftype, target) for reftype, target in post.references}
+        for target in sorted(t for t in targets if t and t != post.docname):
+            index.setdefault(target, []).append(post.docname)
+    return index
+
+
+def related_posts(post: Post, posts: list[Post], count: int = RELATED_COUNT) -> list[Post]:
+    """Posts sharing the most tags with ``post`` (rarer tags count more), newest first on ties."""
+    frequency: dict[str, int] = {}
+    for other in posts:
+        for tag in other.tags:
+            frequency[tag] = frequency.get(tag, 0) + 1
+    scored = []
+    for other in posts:
+        if other.docname == post.docname:
+            continue
+        shared = set(other.tags) & set(post.tags)
+        if shared:
+            score = sum(1 / frequency[tag] for tag in shared)
+            scored.append((-score, -other.date.timestamp(), other.docname, other))
+    return [entry[-1] for entry in sorted(scored)[:count]]
