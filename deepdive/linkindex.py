@@ -88,12 +88,33 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     env.deepdive_listing_signature = listings
 
     stale = {d for d, sig in signatures.items() if previous.get(d) != sig}
+    stale.update(_referrers_of(env, getattr(env, "deepdive_reread", set()), posts.values()))
     if previous_listings != listings:
         stale.add(app.config.root_doc)
         stale.update(d for d in env.found_docs if d.startswith("categories/"))
     return sorted(stale & env.found_docs)
 
 
+def note_reread(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: remember which documents this build re-reads."""
+    env.deepdive_reread = set(docnames)
+
+
+def _referrers_of(env: BuildEnvironment, reread: set[str], posts) -> set[str]:
+    """Posts that link into a re-read document: the link text (a section or post title) may have
+    changed, and Sphinx does not rewrite a page when only what it links to changed."""
+    from deepdive.related import resolve_target
+
+    if not reread:
+        return set()
+    return {
+        post.docname for post in posts
+        if post.docname not in reread
+        and any(resolve_target(env, post.docname, t, x) in reread for t, x in post.references)
+    }
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("env-before-read-docs", note_reread)
     app.connect("env-updated", refresh_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

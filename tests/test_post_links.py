@@ -67,3 +67,15 @@ def test_retitling_a_post_updates_its_neighbours_pages(make_site):
     assert build.returncode == 0, build.output
     assert "Normalizing flows" in build.html("posts/2024/unrelated/").select_one(".dd-post-nav__older").get_text()
     assert "Normalizing flows" in build.html("posts/2024/vae-2/").select_one(".dd-post-nav__newer").get_text()
+
+
+def test_renaming_a_section_rewrites_the_posts_that_link_to_it(make_site):
+    srcdir = make_site(files())
+    assert sphinx_build(srcdir).returncode == 0
+    part_one = srcdir / "posts/2024/vae-1.md"
+    part_one.write_text(part_one.read_text().replace("## The ELBO", "## The evidence lower bound"))
+    build = sphinx_build(srcdir)
+    assert build.returncode == 0, build.output
+    assert "0 added, 1 changed, 0 removed" in build.output
+    link = build.html("posts/2024/vae-2/").select_one('a[href="../vae-1/#vae-elbo"]')
+    assert link.get_text(strip=True) == "The evidence lower bound"
