@@ -1,4 +1,4 @@
-"""The three citation styles: how a post's reference list is sorted and labelled, and cited in text."""
+"""The three citation styles: how a post's references are sorted, labelled and cited in text."""
 
 from __future__ import annotations
 

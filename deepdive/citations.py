@@ -1,9 +1,10 @@
-"""Citations: ``{cite:p}``/``{cite:t}`` from BibTeX, a References section per post, a Bibliography page."""
+"""Citations: ``{cite:p}``/``{cite:t}`` from BibTeX, References per post, a Bibliography page."""
 
 from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 import pybtex_docutils
 from docutils import nodes
 from pybtex.database.input.bibtex import Parser
+from pybtex.errors import capture as capture_errors
 from pybtex.exceptions import PybtexError
-from pybtex.style.template import FieldIsMissing
 from pybtex.richtext import Tag
 from pybtex.style import FormattedEntry
+from pybtex.style.template import FieldIsMissing
 from sphinx import addnodes
-from sphinx.errors import ConfigError, ExtensionError
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
-from sphinxcontrib.bibtex.bibfile import is_bibdata_outdated
+from sphinxcontrib.bibtex.bibfile import BibData, BibFile, get_mtime, is_bibdata_outdated
 from sphinxcontrib.bibtex.citation_target import CitationTarget, parse_citation_targets
 from sphinxcontrib.bibtex.directives import BibliographyKey, BibliographyValue
 from sphinxcontrib.bibtex.domain import BibtexDomain, Citation, get_docnames
@@ -28,7 +29,7 @@ from sphinxcontrib.bibtex.nodes import bibliography as bibliography_node
 from sphinxcontrib.bibtex.roles import CiteRole
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
-from deepdive._bibtex_styles import STYLES, NumericStyle
+from deepdive._bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
 from deepdive.posts import get_posts
 from deepdive.render import render_fragment
 
@@ -48,7 +49,11 @@ SITE_BIB = "references.bib"
 OPTIONS: dict[str, tuple[Any, str, str]] = {
     "deepdive_citation_style": ("numeric", "env", " or ".join(repr(s) for s in STYLES)),
     "deepdive_references_title": ("References", "env", "a heading such as 'References'"),
-    "deepdive_bibliography_page": ("bibliography", "html", "a page name such as 'bibliography', or ''"),
+    "deepdive_bibliography_page": (
+        "bibliography",
+        "html",
+        "a page name such as 'bibliography', or ''",
+    ),
 }
 
 
@@ -75,7 +80,7 @@ class CiteRole_(CiteRole):
             list(parse_citation_targets(self.target))
         except ValueError:
             _report(
-                f"malformed citation {self.rawtext!r}: separate keys with commas, "
+                f"malformed citation {{{self.name}}}`{self.text}`: separate keys with commas, "
                 "e.g. {cite:p}`neal2011mcmc,hoffman2014nuts`",
                 (env.docname, self.lineno),
             )
@@ -93,7 +98,12 @@ class CitationDomain(BibtexDomain):
     """
 
     data_version = BibtexDomain.data_version * 100 + 1
-    initial_data = {**BibtexDomain.initial_data, "references": {}, "invalid": set()}
+    initial_data = {
+        **BibtexDomain.initial_data,
+        "references": {},
+        "invalid": set(),
+        "bib_problems": [],
+    }
     roles = {name: CiteRole_() for name in BibtexDomain._role_names}
 
     @property
@@ -118,7 +128,7 @@ class CitationDomain(BibtexDomain):
         self.invalid.update(d for d in otherdata["invalid"] if d in docnames)
 
     def entry(self, docname: str, key: str) -> Entry | None:
-        """The entry ``key`` names in ``docname``: the post's own ``.bib`` first, then the site's."""
+        """The entry ``key`` names in ``docname``: the post's own ``.bib`` first, then the site."""
         refs = self.references.get(docname)
         if refs is not None and key in refs.local:
             return refs.local[key]
@@ -137,35 +147,47 @@ class CitationDomain(BibtexDomain):
         """Format every document's reference list; labels and targets are per document."""
         self.citations.clear()
         config = self.env.config
-        style = STYLES[config.deepdive_citation_style].entries()
+        style = citation_style(config).entries()
         for docname, refs in sorted(self.references.items()):
             bibliography = self.bibliographies[refs.bib_key]
             entries = [e for e in (self.entry(docname, key) for key in refs.keys) if e is not None]
             ordered = list(style.sort(entries))
             for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
                 formatted = self._format(style, label, entry, docname, refs)
-                self.citations.append(Citation(
-                    citation_id=bibliography.citation_nodes[entry.key]["ids"][0],
-                    bibliography_key=refs.bib_key,
-                    key=entry.key,
-                    entry=entry,
-                    formatted_entry=formatted,
-                    tooltip_entry=formatted if config.bibtex_tooltips else None,
-                ))
+                self.citations.append(
+                    Citation(
+                        citation_id=bibliography.citation_nodes[entry.key]["ids"][0],
+                        bibliography_key=refs.bib_key,
+                        key=entry.key,
+                        entry=entry,
+                        formatted_entry=formatted,
+                        tooltip_entry=formatted if config.bibtex_tooltips else None,
+                    )
+                )
         self._format_written_bibliographies()
         return []
 
-    def _format(self, style, label: str, entry: Entry, docname: str, refs: References) -> FormattedEntry:
+    def _format(
+        self, style, label: str, entry: Entry, docname: str, refs: References
+    ) -> FormattedEntry:
         try:
             return style.format_entry(label, entry)
         except FieldIsMissing as error:
-            where = refs.local_file if entry.key in refs.local else ", ".join(self.env.config.bibtex_bibfiles)
-            _report(f"the entry {entry.key!r} in {where} cannot be formatted: {error}; "
-                    "add the missing field to the entry", (docname, refs.line), subtype="bibtex")
+            where = (
+                refs.local_file
+                if entry.key in refs.local
+                else ", ".join(self.env.config.bibtex_bibfiles)
+            )
+            _report(
+                f"the entry {entry.key!r} in {where} cannot be formatted: {error}; "
+                "add the missing field to the entry",
+                (docname, refs.line),
+                subtype="bibtex",
+            )
             return FormattedEntry(entry.key, Tag("b", str(error)), label)
 
     def _format_written_bibliographies(self) -> None:
-        """A ``{bibliography}`` an author wrote by hand is formatted as sphinxcontrib-bibtex does."""
+        """A ``{bibliography}`` written by hand is formatted as sphinxcontrib-bibtex does."""
         auto = {refs.bib_key for refs in self.references.values()}
         written = [key for key in self.bibliographies if key not in auto]
         if not written:
@@ -178,8 +200,16 @@ class CitationDomain(BibtexDomain):
                 bib_key, docnames, config.bibtex_tooltips, config.bibtex_tooltips_style
             ):
                 key = bibliography.keyprefix + formatted.key
-                self.citations.append(Citation(bibliography.citation_nodes[key]["ids"][0], bib_key, key,
-                                               entry, formatted, tooltip))
+                self.citations.append(
+                    Citation(
+                        bibliography.citation_nodes[key]["ids"][0],
+                        bib_key,
+                        key,
+                        entry,
+                        formatted,
+                        tooltip,
+                    )
+                )
 
 
 def get_domain(env: BuildEnvironment) -> CitationDomain:
@@ -189,10 +219,12 @@ def get_domain(env: BuildEnvironment) -> CitationDomain:
 class AddReferences(SphinxTransform):
     """Check every cited key and give a document that cites anything its References section."""
 
-    default_priority = 880
+    default_priority = 850  # before doctree-read (880), so the page TOC lists the section
 
     def apply(self) -> None:
-        xrefs = [n for n in self.document.findall(addnodes.pending_xref) if n.get("refdomain") == "cite"]
+        xrefs = [
+            n for n in self.document.findall(addnodes.pending_xref) if n.get("refdomain") == "cite"
+        ]
         if not xrefs:
             return
         domain = get_domain(self.env)
@@ -216,32 +248,38 @@ class AddReferences(SphinxTransform):
             return None, {}
         self.env.note_dependency(path)
         relative = path.relative_to(self.env.srcdir).as_posix()
-        try:
-            data = Parser(encoding=self.config.bibtex_encoding).parse_file(path)
-        except PybtexError as error:
-            line = getattr(error, "lineno", None)
-            _report(f"cannot read {relative}: {error}", f"{path}:{line}" if line else str(path), "bibtex")
-            self.env_domain_invalid(docname)
-            return relative, {}
+        parser = Parser(encoding=self.config.bibtex_encoding)
+        problems = _parse_into(parser, path)
+        for location, message in problems:
+            _report(message, location, subtype="bibtex")
+        if problems:
+            get_domain(self.env).invalid.add(docname)
+        data = parser.data
         return relative, dict(data.entries.items())
 
-    def env_domain_invalid(self, docname: str) -> None:
-        get_domain(self.env).invalid.add(docname)
-
-    def _check(self, domain: CitationDomain, xref: addnodes.pending_xref, local: dict[str, Entry],
-               local_file: str | None) -> list[str]:
+    def _check(
+        self,
+        domain: CitationDomain,
+        xref: addnodes.pending_xref,
+        local: dict[str, Entry],
+        local_file: str | None,
+    ) -> list[str]:
         """The known keys of one citation; each unknown key is reported where it is written."""
         targets = list(parse_citation_targets(xref["reftarget"]))
         known = [t for t in targets if t.key in local or t.key in domain.site_keys()]
         for target in targets:
             if target not in known:
-                _report(self._unknown(domain, target.key, local, local_file), (self.env.docname, xref.line))
+                _report(
+                    self._unknown(domain, target.key, local, local_file),
+                    (self.env.docname, xref.line),
+                )
         if len(known) == len(targets):
             return [t.key for t in known]
-        self.env_domain_invalid(self.env.docname)
+        domain.invalid.add(self.env.docname)
         ref_id = xref["ids"][0] if xref["ids"] else None
         domain.data["citation_refs"] = [
-            ref._replace(targets=known) if ref.citation_ref_id == ref_id else ref for ref in domain.citation_refs
+            ref._replace(targets=known) if ref.citation_ref_id == ref_id else ref
+            for ref in domain.citation_refs
         ]
         if known:
             xref["reftarget"] = ",".join(_target_text(t) for t in known)
@@ -250,20 +288,29 @@ class AddReferences(SphinxTransform):
             xref.replace_self(nodes.inline(missing, f"[{missing}?]", classes=["dd-cite-missing"]))
         return [t.key for t in known]
 
-    def _unknown(self, domain: CitationDomain, key: str, local: dict[str, Entry], local_file: str | None) -> str:
+    def _unknown(
+        self, domain: CitationDomain, key: str, local: dict[str, Entry], local_file: str | None
+    ) -> str:
         candidates = sorted(domain.site_keys() | set(local))
         close = [c for c in candidates if c.lower() == key.lower()]
-        close += [c for c in difflib.get_close_matches(key, candidates, n=3, cutoff=0.6) if c not in close]
+        close += [
+            c for c in difflib.get_close_matches(key, candidates, n=3, cutoff=0.6) if c not in close
+        ]
         suggestion = f" Did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else ""
         site = ", ".join(self.config.bibtex_bibfiles) or SITE_BIB
-        own = local_file or str(Path(self.env.doc2path(self.env.docname, False)).with_suffix(".bib"))
-        return (f"unknown citation key {key!r}.{suggestion} Add an entry with this key to {site} "
-                f"(shared by every post) or to {own} (this post only)")
+        own = local_file or str(
+            Path(self.env.doc2path(self.env.docname, False)).with_suffix(".bib")
+        )
+        return (
+            f"unknown citation key {key!r}.{suggestion} Add an entry with this key to {site} "
+            f"(shared by every post) or to {own} (this post only)"
+        )
 
-    def _append_section(self, domain: CitationDomain, keys: list[str],
-                        xrefs: list[addnodes.pending_xref]) -> tuple[BibliographyKey, int | None]:
+    def _append_section(
+        self, domain: CitationDomain, keys: list[str], xrefs: list[addnodes.pending_xref]
+    ) -> tuple[BibliographyKey, int | None]:
         document = self.document
-        title = self.config.deepdive_references_title
+        title = option(self.config, "deepdive_references_title")
         section = nodes.section("", classes=["dd-references"])
         section += nodes.title(title, title)
         section["names"].append(nodes.fully_normalize_name(title))
@@ -284,7 +331,7 @@ class AddReferences(SphinxTransform):
         domain.bibliographies[bib_key] = BibliographyValue(
             line=line or 0,
             bibfiles=list(domain.bibdata.bibfiles),
-            style=self.config.deepdive_citation_style,
+            style=option(self.config, "deepdive_citation_style"),
             list_="citation",
             enumtype="arabic",
             start=1,
@@ -306,34 +353,35 @@ def _target_text(target: CitationTarget) -> str:
 class UnlabelledReferences(SphinxPostTransform):
     """Author–year lists show no ``[1]`` labels: each entry becomes a plain list item."""
 
-    default_priority = 6  # after sphinxcontrib-bibtex fills the list (5), before references resolve (10)
+    # After sphinxcontrib-bibtex fills the list (5), before references are resolved (10).
+    default_priority = 6
+    formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        if STYLES[self.config.deepdive_citation_style].labelled:
-            return
         refs = get_domain(self.env).references.get(self.env.docname)
-        if refs is None:
+        if refs is None or citation_style(self.config).labelled:
             return
-        targets = {c["ids"][0] for c in get_domain(self.env).bibliographies[refs.bib_key].citation_nodes.values()}
-        for section in self.document.findall(nodes.section):
-            if "dd-references" not in section["classes"]:
-                continue
-            for container in list(section.findall(nodes.container)):
-                citations = [c for c in container.children if isinstance(c, nodes.citation)]
-                if not citations or citations[0]["ids"][0] not in targets:
-                    continue
-                items = nodes.bullet_list(classes=["dd-references__list"])
-                for citation in citations:
-                    item = nodes.list_item(ids=citation["ids"])
-                    item += [child.deepcopy() for child in citation.children if not isinstance(child, nodes.label)]
-                    paragraph = next(iter(item.findall(nodes.paragraph)), None)
-                    for number, backref in enumerate(citation.get("backrefs", []), 1):
-                        if paragraph is not None:
-                            label = "↩" if len(citation["backrefs"]) == 1 else f"↩{number}"
-                            paragraph += [nodes.Text(" "), nodes.reference(
-                                "", label, refid=backref, classes=["dd-backref"])]
-                    items += item
-                container.replace_self(items)
+        for container in list(self.document.findall(nodes.container)):
+            if refs.bib_key.id_ in container["ids"]:
+                container.replace_self(_unlabelled(container))
+
+
+def _unlabelled(container: nodes.container) -> nodes.bullet_list:
+    """The citations of ``container`` as list items, each ending with links back to the text."""
+    items = nodes.bullet_list(classes=["dd-references__list"])
+    for citation in container.findall(nodes.citation):
+        item = nodes.list_item(ids=citation["ids"])
+        item += [c.deepcopy() for c in citation.children if not isinstance(c, nodes.label)]
+        backrefs = citation.get("backrefs", [])
+        paragraph = next(iter(item.findall(nodes.paragraph)), None)
+        for number, backref in enumerate(backrefs if paragraph is not None else [], 1):
+            text = "↩" if len(backrefs) == 1 else f"↩{number}"
+            paragraph += [
+                nodes.Text(" "),
+                nodes.reference("", text, refid=backref, classes=["dd-backref"]),
+            ]
+        items += item
+    return items
 
 
 # -- The Bibliography page -------------------------------------------------------------------------
@@ -354,46 +402,47 @@ def bibliography_context(app: Sphinx, pagename: str) -> dict[str, Any]:
     domain = get_domain(app.env)
     posts = get_posts(app.env)
     anchors = {(c.bibliography_key.docname, c.key): c.citation_id for c in domain.citations}
-    works: dict[tuple[str, str], list[str]] = {}
+    # A work is a site-wide key, or a key of one post's own .bib: ("", key) or (docname, key).
+    citing: dict[tuple[str, str], list[str]] = {}
     entries: dict[tuple[str, str], Entry] = {}
     for docname, refs in domain.references.items():
         for key in refs.keys:
             entry = domain.entry(docname, key)
-            if entry is None:
-                continue
-            identity = (docname if key in refs.local else "", key)
-            works.setdefault(identity, []).append(docname)
-            entries[identity] = entry
-    style = NumericStyle()
-    order = {id(e): n for n, e in enumerate(style_sorted(list(entries.values())))}
-    backend = pybtex_docutils.Backend()
+            if entry is not None:
+                work = (docname if key in refs.local else "", key)
+                citing.setdefault(work, []).append(docname)
+                entries[work] = entry
+    sorting = AuthorYearStyle().sorting_style
+    formatting = NumericStyle()
     result: list[Work] = []
     used: set[str] = set()
-    for identity in sorted(entries, key=lambda i: (order[id(entries[i])], i)):
-        entry = entries[identity]
+    for work in sorted(entries, key=lambda w: (sorting.sorting_key(entries[w]), w)):
+        entry = entries[work]
         try:
-            formatted = style.format_entry("", entry)
-            paragraph = backend.paragraph(formatted)
+            paragraph = pybtex_docutils.Backend().paragraph(formatting.format_entry("", entry))
         except FieldIsMissing as error:
             paragraph = nodes.paragraph("", f"{entry.key}: {error}")
         node_text_transform(paragraph)
-        citing = sorted(works[identity], key=lambda d: _post_sort_key(posts, d), reverse=True)
         links = [
-            (_doc_title(app, posts, d), app.builder.get_relative_uri(pagename, d)
-             + (f"#{anchors[(d, entry.key)]}" if (d, entry.key) in anchors else ""))
-            for d in citing
+            (
+                _doc_title(app, posts, docname),
+                app.builder.get_relative_uri(pagename, docname)
+                + (f"#{anchors[docname, entry.key]}" if (docname, entry.key) in anchors else ""),
+            )
+            for docname in sorted(
+                citing[work], key=lambda d: _post_sort_key(posts, d), reverse=True
+            )
         ]
-        anchor = nodes.make_id(("-".join(identity) if identity[0] else identity[1]))
+        anchor = nodes.make_id("-".join(work) if work[0] else work[1])
         while anchor in used:
             anchor += "-1"
         used.add(anchor)
         result.append(Work(anchor, entry.key, render_fragment(app, [paragraph], pagename), links))
-    return {"title": "Bibliography", "deepdive_works": result,
-            "deepdive_citing_count": len({d for c in works.values() for d in c})}
-
-
-def style_sorted(entries: list[Entry]) -> list[Entry]:
-    return list(STYLES["author-year"].entries().sort(entries))
+    return {
+        "title": "Bibliography",
+        "deepdive_works": result,
+        "deepdive_citing_count": len({d for docnames in citing.values() for d in docnames}),
+    }
 
 
 def _post_sort_key(posts: dict, docname: str) -> tuple:
@@ -410,58 +459,137 @@ def _doc_title(app: Sphinx, posts: dict, docname: str) -> str:
 
 
 def collect_bibliography_page(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """``html-collect-pages``: the Bibliography page, rebuilt from the environment on every build."""
-    pagename = app.config.deepdive_bibliography_page
+    """``html-collect-pages``: the Bibliography page, from the environment, on every build."""
+    pagename = option(app.config, "deepdive_bibliography_page")
     if not pagename or app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return
     if pagename in app.env.found_docs:
-        _report(f"{app.env.doc2path(pagename, False)} takes the address of the generated Bibliography "
-                "page; rename it, or set deepdive_bibliography_page to another name (or '' for none)",
-                pagename, subtype="bibliography")
+        _report(
+            f"{app.env.doc2path(pagename, False)} takes the address of the generated Bibliography "
+            "page; rename it, or set deepdive_bibliography_page to another name (or '' for none)",
+            pagename,
+            subtype="bibliography",
+        )
         return
     yield pagename, bibliography_context(app, pagename), "deepdive/bibliography.html"
 
 
-# -- Events ------------------------------------------------------------------------------------------
+# -- Events ----------------------------------------------------------------------------------------
 
 
 def check_config(app: Sphinx, config: Config) -> None:
     """Validate the options; the site-wide ``references.bib`` is used when none are configured."""
-    if config.deepdive_citation_style not in STYLES:
-        raise ConfigError(
-            f"conf.py: deepdive_citation_style = {config.deepdive_citation_style!r} is not a style; "
-            f"expected {OPTIONS['deepdive_citation_style'][2]}"
-        )
-    for name in ("deepdive_references_title", "deepdive_bibliography_page"):
-        if not isinstance(config[name], str):
-            raise ConfigError(f"conf.py: {name} = {config[name]!r} is not valid; expected {OPTIONS[name][2]}")
+    for name, (default, _, expected) in OPTIONS.items():
+        value = config[name]
+        if not isinstance(value, str) or (
+            name == "deepdive_citation_style" and value not in STYLES
+        ):
+            _report(
+                f"conf.py: {name} = {value!r} is not valid; expected {expected}. "
+                f"Using {default!r} for now",
+                None,
+                subtype="config",
+            )
     if config.bibtex_bibfiles is None:
         # config-inited comes before Sphinx compares configurations, so this default is stable.
         config.bibtex_bibfiles = [SITE_BIB] if (Path(app.confdir) / SITE_BIB).is_file() else []
 
 
-def check_bibfiles(app: Sphinx) -> None:
-    """``builder-inited``, before sphinxcontrib-bibtex parses: a broken bib file is a clear error."""
+def option(config: Config, name: str) -> str:
+    """The value of one of our options, or its default when the value is not valid."""
+    value = config[name]
+    valid = isinstance(value, str) and (name != "deepdive_citation_style" or value in STYLES)
+    return value if valid else OPTIONS[name][0]
+
+
+def citation_style(config: Config) -> CitationStyle:
+    return STYLES[option(config, "deepdive_citation_style")]
+
+
+def load_bibfiles(app: Sphinx) -> None:
+    """``builder-inited``, before sphinxcontrib-bibtex: parse the site's bib files ourselves.
+
+    sphinxcontrib-bibtex stops with a traceback on a BibTeX syntax error. We parse the files the
+    same way, but report each bad entry at its file and line and keep the good ones; the parsed
+    data is then up to date, so sphinxcontrib-bibtex uses it as it is. The problems are kept, and
+    reported again on every build until the file is fixed.
+    """
+    domain = get_domain(app.env)
     paths = [(Path(app.confdir) / name).resolve() for name in app.config.bibtex_bibfiles]
-    if not is_bibdata_outdated(get_domain(app.env).bibdata, paths, app.config.bibtex_encoding):
-        return
-    for path in paths:
-        if not path.is_file():
-            continue
+    encoding = app.config.bibtex_encoding
+    if is_bibdata_outdated(domain.bibdata, paths, encoding):
+        parser = Parser(encoding=encoding)
+        files: dict[Path, BibFile] = {}
+        problems: list[tuple[str, str]] = []
+        seen: dict[str, None] = {}
+        for path in paths:
+            if not path.is_file():
+                problems.append(
+                    (str(path), f"{path.name} is listed in bibtex_bibfiles but does not exist")
+                )
+            else:
+                problems.extend(_parse_into(parser, path))
+            keys = dict.fromkeys(k for k in parser.data.entries if k not in seen)
+            seen.update(keys)
+            files[path] = BibFile(mtime=get_mtime(path), keys=keys)
+        domain.data["bibdata"] = BibData(encoding=encoding, bibfiles=files, data=parser.data)
+        domain.data["bib_problems"] = problems
+    for location, message in domain.data.get("bib_problems", []):
+        _report(message, location, subtype="bibtex")
+
+
+def _parse_into(parser: Parser, path: Path) -> list[tuple[str, str]]:
+    """Parse ``path`` with ``parser``; each error as (``file:line``, message), good entries kept."""
+    with capture_errors() as errors:
         try:
-            Parser(encoding=app.config.bibtex_encoding).parse_file(path)
-        except PybtexError as error:
-            raise ExtensionError(f"{path.relative_to(app.confdir)}: {error}; fix the entry and build again",
-                                 modname=__name__) from None
+            parser.parse_file(path)
+        except PybtexError as error:  # e.g. an undecodable file: nothing of it can be read
+            errors.append(error)
+    problems = []
+    for error in errors:
+        line, key = _entry_of(error, path)
+        if "repeated" in str(error) and key:
+            message = (
+                f"{path.name}: the key {key!r} is defined twice (again at line {line}); "
+                "keep one entry per key"
+            )
+        elif key:
+            message = (
+                f"{path.name}: {error}, in the entry {key!r} that starts at line {line}; "
+                "check its braces and commas"
+            )
+        else:
+            message = f"{path.name}: {error}"
+        problems.append((f"{path}:{line}" if line else str(path), message))
+    return problems
+
+
+def _entry_of(error: PybtexError, path: Path) -> tuple[int | None, str | None]:
+    """The line where the entry an error is about starts, and its key when known."""
+    scanner = getattr(error, "parser", None)
+    if scanner is not None and getattr(scanner, "text", None) is not None:
+        start = getattr(scanner, "command_start", 0)
+        return scanner.text.count("\n", 0, start) + 1, getattr(scanner, "current_entry_key", None)
+    match = re.search(r"entry:\s*(\S+)", str(error))
+    if match:  # "repeated bibliography entry: key": point at its last occurrence
+        text = path.read_text(encoding="utf-8", errors="replace")
+        starts = [
+            m.start()
+            for m in re.finditer(r"@\w+\s*[{(]\s*" + re.escape(match.group(1)) + r"\s*,", text)
+        ]
+        if starts:
+            return text.count("\n", 0, starts[-1]) + 1, match.group(1)
+    return getattr(error, "lineno", None), None
 
 
 def set_reference_style(app: Sphinx) -> None:
-    """``builder-inited``, after sphinxcontrib-bibtex: in-text citations follow our one style switch."""
-    get_domain(app.env).reference_style = STYLES[app.config.deepdive_citation_style].references()
+    """``builder-inited``, after sphinxcontrib-bibtex: in-text citations follow our style."""
+    get_domain(app.env).reference_style = citation_style(app.config).references()
 
 
-def reread_invalid(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-                   removed: set[str]) -> list[str]:
+def reread_invalid(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
     """``env-get-outdated``: a document citing unknown keys is read again, so the error persists."""
     return sorted(get_domain(env).invalid - removed)
 
@@ -475,7 +603,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_transform(AddReferences)
     app.add_post_transform(UnlabelledReferences)
     app.connect("config-inited", check_config)
-    app.connect("builder-inited", check_bibfiles, priority=400)
+    app.connect("builder-inited", load_bibfiles, priority=400)
     app.connect("builder-inited", set_reference_style, priority=600)
     app.connect("env-get-outdated", reread_invalid)
     app.connect("html-collect-pages", collect_bibliography_page)
