@@ -28,6 +28,7 @@ FEATURES = (
     "deepdive.postpage",
     "deepdive.feeds",
     "deepdive.site",
+    "deepdive.outputs",
 )
 
 

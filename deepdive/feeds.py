@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import lxml.html
 from feedgen.feed import FeedGenerator
 
+from deepdive.outputs import record_output
 from deepdive.posts import Post, published_posts
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
             feed = build_feed(app, feed_posts, title, page, self_url)
             xml = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
             (folder / f"{kind}.xml").write_bytes(xml)
+            record_output(app, folder / f"{kind}.xml")
 
 
 def feed_links(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:

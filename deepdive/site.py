@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from deepdive.outputs import record_output
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
@@ -34,14 +36,17 @@ def write_site_files(app: Sphinx, exception: Exception | None) -> None:
     if app.config.html_baseurl:
         lines.append(f"Sitemap: {urljoin(app.config.html_baseurl, 'sitemap.xml')}")
     (outdir / "robots.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    record_output(app, outdir / "robots.txt")
     not_found = outdir / "404" / "index.html"
     if not_found.exists():
         # GitHub Pages serves /404.html for every missing path; sphinx-notfound-page made its
         # links absolute, so the same file works at any depth.
         shutil.copyfile(not_found, outdir / "404.html")
+        record_output(app, outdir / "404.html")
     cname = app.config.deepdive_cname
     if cname:
         (outdir / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
+        record_output(app, outdir / "CNAME")
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -106,3 +106,15 @@ def test_a_hostile_title_is_text_everywhere(build_site):
         parsed = feedparser.parse(build.text(feed))
         assert not parsed.bozo
         assert SHOWN in [e.title for e in parsed.entries]
+
+
+def test_incremental_build_removes_pages_and_feeds_that_lost_their_source(make_site):
+    srcdir = make_site({**posts(2), "posts/2024/lonely.md": post("2024-03-01", "Lonely", "x", tags="[rare]")})
+    first = sphinx_build(srcdir)
+    assert (first.outdir / "tags/rare/atom.xml").exists() and (first.outdir / "posts/2024/lonely").exists()
+    (srcdir / "posts/2024/lonely.md").unlink()
+    second = sphinx_build(srcdir)
+    assert second.returncode == 0, second.output
+    assert not (second.outdir / "posts/2024/lonely").exists()
+    assert not (second.outdir / "tags/rare").exists()
+    assert (second.outdir / "tags/shared/atom.xml").exists()

@@ -1,0 +1,57 @@
+"""Delete output that lost its source: pages of deleted posts, listings and feeds of vanished tags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+MANIFEST = "deepdive-outputs.json"
+
+
+def record_output(app: Sphinx, path: Path | str) -> None:
+    """Note a file this build wrote outside Sphinx's own page writing (feeds, robots.txt, …)."""
+    app.env.__dict__.setdefault("_deepdive_outputs", set()).add(
+        Path(path).resolve().relative_to(Path(app.outdir).resolve()).as_posix()
+    )
+
+
+def record_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """``html-page-context``: generated pages (listings, search, …) are rendered in the main process."""
+    if app.builder.format == "html":
+        record_output(app, app.builder.get_outfilename(pagename))
+
+
+def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: Sphinx never deletes the page of a removed document, and a listing page
+    nobody generates any more (a tag no post uses) would otherwise be deployed for ever."""
+    if exception or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    current = set(app.env.__dict__.pop("_deepdive_outputs", set()))
+    for docname in app.env.found_docs:
+        current.add(Path(app.builder.get_outfilename(docname)).relative_to(outdir).as_posix())
+    manifest = Path(app.doctreedir) / MANIFEST
+    previous = set(json.loads(manifest.read_text())) if manifest.exists() else set()
+    for relative in sorted(previous - current):
+        stale = outdir / relative
+        stale.unlink(missing_ok=True)
+        _remove_empty_parents(stale.parent, outdir)
+    manifest.write_text(json.dumps(sorted(current), indent=0), encoding="utf-8")
+
+
+def _remove_empty_parents(folder: Path, outdir: Path) -> None:
+    while folder != outdir and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-page-context", record_page)
+    # After every other build-finished handler has written its files.
+    app.connect("build-finished", remove_stale_outputs, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
