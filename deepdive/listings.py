@@ -97,7 +97,7 @@ def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -
         author=post.author or app.config.author,
     )
     if with_excerpt:
-        card.excerpt_html = render_fragment(app, post.excerpt, pagename)
+        card.excerpt_html = render_fragment(app, post.excerpt, pagename, post.docname)
     return card
 
 

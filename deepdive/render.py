@@ -13,12 +13,29 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 
-def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str) -> str:
-    """HTML for ``fragment`` with references and image paths resolved relative to ``pagename``."""
+def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str, source: str) -> str:
+    """HTML for ``fragment``, taken from document ``source``, as it appears on page ``pagename``.
+
+    References and image paths are resolved relative to ``pagename``; links within ``source``
+    (footnotes, citations, its own sections) point back into ``source``, and the fragment's ids
+    are dropped so that several excerpts on one page never repeat an id.
+    """
     builder = app.builder
     document = new_document("<deepdive-fragment>", builder.docsettings.copy())
     for node in fragment:
         document.append(node.deepcopy())
+    to_source = builder.get_relative_uri(pagename, source)
+    for footnote_ref in list(document.findall(nodes.footnote_reference)):
+        link = nodes.reference("", "", refuri=f"{to_source}#{footnote_ref.get('refid', '')}",
+                               classes=["footnote-reference"])
+        link += nodes.superscript(text=footnote_ref.astext())
+        footnote_ref.replace_self(link)
+    for element in document.findall(nodes.Element):
+        if element.get("ids"):
+            element["ids"] = []
+        if isinstance(element, nodes.reference) and element.get("refid"):
+            element["refuri"] = f"{to_source}#{element['refid']}"
+            del element["refid"]
     for xref in document.findall(addnodes.pending_xref):
         xref["refdoc"] = pagename
     app.env.resolve_references(document, pagename, builder)

@@ -20,3 +20,18 @@ def test_home_lists_posts_newest_first_with_excerpt_and_read_more(build_site):
     assert excerpt.select_one(".math") is not None
     assert "Second." not in excerpt.get_text()
     assert older.select_one(".dd-read-more a")["href"] == "posts/2024/older/"
+
+
+def test_excerpt_footnotes_and_section_links_point_into_the_post(build_site):
+    body = "A claim[^1] that links to {ref}`later`.\n\n(later)=\n## Later\n\nText.\n\n[^1]: The footnote."
+    build = build_site({
+        "posts/2024/one.md": post("2024-01-01", "One", body),
+        "posts/2024/two.md": post("2024-01-02", "Two", body.replace("later", "later2")),
+    })
+    assert build.returncode == 0, build.output
+    home = build.html()
+    excerpts = home.select(".dd-teaser__excerpt")
+    hrefs = [a["href"] for a in excerpts[1].select("a")]
+    assert hrefs[0].startswith("posts/2024/one/#") and hrefs[1] == "posts/2024/one/#later"
+    ids = [e["id"] for e in home.select("[id]")]
+    assert len(ids) == len(set(ids))
