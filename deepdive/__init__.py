@@ -29,6 +29,7 @@ FEATURES = (
     "deepdive.feeds",
     "deepdive.site",
     "deepdive.outputs",
+    "deepdive.csp",
 )
 
 

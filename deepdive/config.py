@@ -24,6 +24,8 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
     "deepdive_newsletter_url": ("", "html", (str,), "an https:// address, or ''"),
     "deepdive_feed_length": (20, "html", (int,), "how many newest posts each feed holds"),
     "deepdive_cname": ("", "html", (str,), "a custom domain such as 'blog.example.org', or ''"),
+    "deepdive_csp": (True, "html", (bool,), "True or False"),
+    "deepdive_csp_extra": ({}, "html", (dict,), "extra CSP sources, e.g. {'frame-src': ['https://…']}"),
 }
 
 
