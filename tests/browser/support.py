@@ -1,0 +1,287 @@
+"""What the browser tests share: the tools they need, the built site's real pages, a server like
+GitHub Pages, and a browser tab that records console errors, failed and foreign requests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+HERE = Path(__file__).resolve().parent
+NODE_MODULES = HERE / "node" / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SETUP_HINT = (
+    "run `bash tests/browser/setup.sh` (apt-get install chromium; npm ci in tests/browser/node)"
+)
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+# The background-networking flags keep Chromium from calling Google's hosts on its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    """``$CHROMIUM_PATH`` if set, else the first Chromium or Chrome on this machine."""
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
+
+
+def missing_tool(what: str, hint: str) -> None:
+    """Fail in CI, where a missing tool is a broken pipeline; skip elsewhere, saying what to do."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI: {hint}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {what} is missing: {hint}")
+
+
+# -- The built site -------------------------------------------------------------------------------
+
+
+def base_path(outdir: Path) -> str:
+    """The URL path the site is published under (``/blog/``), from the home's canonical link."""
+    home = BeautifulSoup((outdir / "index.html").read_text(encoding="utf-8"), "lxml")
+    canonical = home.select_one('link[rel="canonical"]')
+    path = urlsplit(canonical["href"]).path if canonical else "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def resolve(page: str, href: str) -> str:
+    """The site-relative path (``posts/2024/x/``) that ``href`` on ``page`` points to."""
+    return urljoin("http://site/" + page, href).removeprefix("http://site/").split("#")[0]
+
+
+def page_dirs(outdir: Path, pattern: str) -> list[str]:
+    """Site-relative paths of the pages whose ``index.html`` matches ``pattern``, sorted."""
+    return sorted(p.parent.relative_to(outdir).as_posix() + "/" for p in outdir.glob(pattern))
+
+
+@dataclass(frozen=True)
+class SitePages:
+    """Real pages of the built site, discovered from its output rather than hard-coded."""
+
+    outdir: Path
+    posts: list[str] = field(default_factory=list)
+    post: str = ""
+    tag: str = ""
+    series: str | None = None
+
+    def html(self, page: str) -> BeautifulSoup:
+        return BeautifulSoup(
+            (self.outdir / page / "index.html").read_text(encoding="utf-8"), "lxml"
+        )
+
+    def path(self, name: str) -> str:
+        """The page called ``name`` in test ids: home, post, archive, tag, series, search."""
+        fixed = {"home": "", "archive": "archive/", "search": "search/"}
+        if name in fixed:
+            return fixed[name]
+        if name == "series" and self.series is None:
+            pytest.skip("no post is part of a series, and the build has no series page")
+        return getattr(self, name)
+
+    @classmethod
+    def discover(cls, outdir: Path) -> SitePages:
+        """Posts from the archive; the richest post, its first tag, and the first series."""
+        pages = cls(outdir)
+        links = [
+            resolve("archive/", a["href"]) for a in pages.html("archive").select("article a[href]")
+        ]
+        posts = [link for link in links if link.startswith("posts/")]
+        assert posts, "the archive page lists no posts"
+
+        def richness(post: str) -> tuple[bool, bool]:
+            soup = pages.html(post)
+            return bool(soup.select("div.highlight pre")), bool(soup.select(".math"))
+
+        post = max(posts, key=richness)  # code to copy and math to typeset; the newest on a tie
+        tags = [resolve(post, a["href"]) for a in pages.html(post).select("a.dd-tag[href]")]
+        tags = tags or page_dirs(outdir, "tags/*/index.html")
+        assert tags, "the built site has no tag page"
+        # A series page a post links to (so a missing one fails), else any that was written.
+        series = [resolve(p, a["href"]) for p in posts for a in pages.html(p).select("a[href]")]
+        series = [link for link in series if link.startswith("series/")]
+        series = series or page_dirs(outdir, "series/*/index.html")
+        return cls(outdir, posts, post, tags[0], series[0] if series else None)
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Serves a build as GitHub Pages would: under ``base``, with /404.html for unknown paths."""
+
+    base = "/"
+
+    def send_head(self):  # noqa: ANN201 - http.server's own signature
+        url = urlsplit(self.path)
+        if url.path + "/" == self.base:
+            self.send_response(301)
+            self.send_header("Location", self.base)
+            self.end_headers()
+            return None
+        if not url.path.startswith(self.base):
+            self.send_error(404, "outside the site")
+            return None
+        self.path = "/" + url.path.removeprefix(self.base) + (f"?{url.query}" if url.query else "")
+        if os.path.exists(self.translate_path(self.path)):
+            return super().send_head()
+        self.send_not_found_page()
+        return None
+
+    def send_not_found_page(self) -> None:
+        page = (
+            Path(self.directory) / "404.html"
+        )  # the one file GitHub Pages answers unknown paths with
+        if not page.is_file():
+            self.send_error(
+                404, "the build has no 404.html at its root, so GitHub Pages shows its own"
+            )
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+        pass
+
+
+@dataclass(frozen=True)
+class Server:
+    origin: str  # http://127.0.0.1:PORT
+    base: str  # http://127.0.0.1:PORT/blog/
+
+    def url(self, page: str = "") -> str:
+        return self.base + page
+
+
+# -- The browser ----------------------------------------------------------------------------------
+
+
+class BrowserProblem(AssertionError):
+    """A console error, an uncaught exception or a failed request."""
+
+
+class ThirdPartyRequest(AssertionError):
+    """The page asked a host other than the local server for something (the request was blocked)."""
+
+
+class AxeViolations(AssertionError):
+    """axe-core found serious or critical accessibility violations."""
+
+
+# Known defects are marked on exactly the cases they break, so the suite stays green while they stay
+# visible: `raises=` keeps any other failure of those cases a real failure, and strict turns the fix
+# into a failure that asks for the mark to go.
+MATHJAX_CDN = (
+    "DEFECT: pages with math load MathJax from cdn.jsdelivr.net (Sphinx's default mathjax_path); "
+    "serve the maths from the site itself"
+)
+
+
+def known_defects(*reasons: str, raises: tuple[type[AssertionError], ...]) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, raises=raises, reason=" | ".join(reasons))
+
+
+MATHJAX_FROM_CDN = known_defects(MATHJAX_CDN, raises=(ThirdPartyRequest,))
+
+
+@dataclass
+class Tab:
+    """One browser tab that records everything that goes wrong while it visits pages."""
+
+    page: Any  # playwright.sync_api.Page
+    server: Server
+    third_party: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    expected_status: dict[str, int] = field(default_factory=dict)
+    checked: bool = True
+
+    def visit(self, page: str = "", status: int = 200) -> Any:
+        """Open ``page`` (site-relative), wait until the network is quiet, return the response."""
+        url = self.server.url(page)
+        self.expected_status[url] = status
+        self.checked = False
+        response = self.page.goto(url, wait_until="load")
+        assert response is not None and response.status == status, (
+            f"{url} answered {response and response.status}, expected {status}"
+        )
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def html_attr(self, name: str) -> str | None:
+        return self.page.evaluate(f"document.documentElement.getAttribute({name!r})")
+
+    def on_route(self, route: Any, request: Any) -> None:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(request.url))
+        if (
+            request.url.startswith(("http:", "https:", "ws:", "wss:"))
+            and origin != self.server.origin
+        ):
+            self.third_party.append(request.url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def on_console(self, message: Any) -> None:
+        source = message.location.get("url", "")
+        if (
+            message.type != "error" or source in self.third_party
+        ):  # a request we blocked is reported once
+            return
+        status = self.expected_status.get(source)
+        if status and message.text.startswith(
+            f"Failed to load resource: the server responded with a status of {status}"
+        ):
+            return  # Chromium's note on a page we asked for with this status (the 404 page)
+        self.problems.append(
+            f"console error: {message.text} (at {source}:{message.location.get('lineNumber')})"
+        )
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400 and self.expected_status.get(response.url) != response.status:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def on_request_failed(self, request: Any) -> None:
+        if request.url not in self.third_party:
+            self.problems.append(f"request failed ({request.failure}): {request.url}")
+
+    def listen(self, context: Any) -> None:
+        context.route("**/*", self.on_route)
+        self.page.on("console", self.on_console)
+        self.page.on(
+            "pageerror", lambda error: self.problems.append(f"uncaught exception: {error}")
+        )
+        self.page.on("response", self.on_response)
+        self.page.on("requestfailed", self.on_request_failed)
+
+    def check(self, third_party: bool = True) -> None:
+        """Raise if anything went wrong since the tab opened: problems first, then other hosts."""
+        self.checked = third_party
+        blocked = "".join(
+            f"\n  blocked a request to another host: {url}" for url in self.third_party
+        )
+        if self.problems:
+            raise BrowserProblem(
+                "the browser saw problems:" + "".join(f"\n  {p}" for p in self.problems) + blocked
+            )
+        if self.third_party and third_party:
+            raise ThirdPartyRequest("the site asks other hosts for resources:" + blocked)

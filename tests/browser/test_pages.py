@@ -1,0 +1,147 @@
+"""A reader's browser on the real site: pages load cleanly, dark mode sticks, code copies,
+search finds, and a phone never scrolls sideways."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+import snowballstemmer
+from bs4 import Tag
+from playwright.sync_api import expect
+
+from browser.support import MATHJAX_FROM_CDN, SitePages, resolve
+
+pytestmark = pytest.mark.browser
+
+POST = pytest.param("post", marks=MATHJAX_FROM_CDN)
+
+
+@pytest.mark.parametrize("name", ["home", POST, "archive", "tag", "series", "search"])
+def test_page_loads_without_errors_or_third_party_requests(tab, site_pages, name):
+    tab.visit(site_pages.path(name))
+    expect(tab.page.locator("h1").first).to_be_visible()
+    tab.check()
+
+
+def test_404_page_loads_cleanly_at_a_deep_unknown_url(tab):
+    # As GitHub Pages does, the server answers with /404.html; two levels deep, relative links
+    # would break.
+    tab.visit("posts/2099/no-such-post/", status=404)
+    expect(tab.page.locator("h1").first).to_contain_text("not found", ignore_case=True)
+    expect(tab.page.locator(".bd-header")).to_be_visible()  # the theme's styles and navbar arrived
+    tab.check()
+
+
+def relative_luminance(css_color: str) -> float:
+    """WCAG relative luminance of an ``rgb(...)``/``rgba(...)`` colour."""
+    channels = [float(c) / 255 for c in re.findall(r"[\d.]+", css_color)[:3]]
+    r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_mode_switch_persists_to_the_next_page(tab):
+    tab.visit("")
+    assert tab.html_attr("data-theme") == "light"
+    tab.page.locator(".theme-switch-button:visible").click()
+    tab.page.locator('.theme-change-button[data-mode="dark"]:visible').click()
+    assert tab.html_attr("data-theme") == "dark"
+    tab.visit("archive/")
+    assert tab.html_attr("data-theme") == "dark"
+    background = tab.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert relative_luminance(background) < 0.2, (
+        f"data-theme is dark but the page background is {background}"
+    )
+    tab.check()
+
+
+def code_text(pre: Tag) -> str:
+    """What a reader wants pasted from a highlighted block: no line numbers, prompts or output."""
+    pre = copy.copy(pre)
+    for number in pre.select(".linenos"):
+        number.decompose()
+    for prompt in pre.select(".gp"):
+        prompt.replace_with("\0")
+    lines = pre.get_text().split("\n")
+    if any(line.startswith("\0") for line in lines):  # a console session: keep the input lines only
+        lines = [line.lstrip("\0") for line in lines if line.startswith("\0") or not line.strip()]
+    return "\n".join(lines).removesuffix("\n")
+
+
+@MATHJAX_FROM_CDN
+def test_copy_button_copies_exactly_the_code(tab, site_pages):
+    wanted = [
+        code_text(pre) for pre in site_pages.html(site_pages.post).select("div.highlight pre")
+    ]
+    assert wanted, f"{site_pages.post} has no code block"
+    tab.visit(site_pages.post)
+    blocks = tab.page.locator("div.highlight pre")
+    assert blocks.count() == len(wanted)
+    for index, want in enumerate(wanted):
+        block = blocks.nth(index)
+        tab.page.evaluate("navigator.clipboard.writeText('(nothing was copied)')")
+        block.hover()
+        tab.page.locator(
+            f'button.copybtn[data-clipboard-target="#{block.get_attribute("id")}"]'
+        ).click()
+        assert tab.page.evaluate("navigator.clipboard.readText()") == want, (
+            f"code block {index + 1}"
+        )
+    tab.check()
+
+
+def word_only_in(site_pages: SitePages) -> tuple[str, str]:
+    """A word from a post's prose that the search index holds for that post alone, and the post."""
+    text = (site_pages.outdir / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    stem = snowballstemmer.stemmer("english").stemWord  # the stemmer Sphinx's English search uses
+    for post in [site_pages.post, *site_pages.posts]:
+        doc = index["docnames"].index(post.rstrip("/"))
+        article = site_pages.html(post).select_one("article")
+        for math in article.select(".math"):
+            math.decompose()
+        prose = " ".join(p.get_text(" ") for p in article.select("p"))
+        words = sorted(set(re.findall(r"[^\W\d_]{6,}", prose.lower())), key=lambda w: (-len(w), w))
+        for word in words:
+            docs = index["terms"].get(stem(word))
+            if docs in (doc, [doc]) and stem(word) not in index["titleterms"]:
+                return word, post
+    raise AssertionError("no post has a word of its own in the search index")
+
+
+def test_search_lists_the_one_post_that_contains_a_word(tab, site_pages):
+    word, post = word_only_in(site_pages)
+    tab.visit(f"search/?q={word}")
+    expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
+        "found", timeout=10_000
+    )
+    tab.page.wait_for_load_state(
+        "networkidle"
+    )  # the result's summary is fetched from the post itself
+    hrefs = tab.page.locator("#search-results ul.search > li > a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert [resolve("search/", href) for href in hrefs] == [post], f"searching for {word!r}"
+    tab.check()
+
+
+OVERFLOWING = """width => Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > width + 0.5)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+              (typeof e.className === 'string' && e.className.trim()
+                 ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+              ' (right edge ' + Math.round(e.getBoundingClientRect().right) + 'px)')
+    .slice(0, 15)"""
+
+
+@pytest.mark.parametrize("name", ["home", POST])
+def test_no_horizontal_scroll_at_375px(browse, site_pages, name):
+    tab = browse(width=375, height=812)
+    tab.visit(site_pages.path(name))
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, (
+        f"the page is {width}px wide; elements past the edge: {tab.page.evaluate(OVERFLOWING, 375)}"
+    )
+    tab.check()
