@@ -48,6 +48,15 @@ nitpicky = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "smartquotes", "attrs_inline"]
 myst_heading_anchors = 3
 
+# -- Math ----------------------------------------------------------------------------------------
+# Typeset at build time by KaTeX (deepdive.math); these macros reach KaTeX and the MathJax fallback.
+deepdive_math_macros = {
+    "\\R": "\\mathbb{R}",
+    "\\E": "\\mathbb{E}",
+    "\\KL": "\\mathrm{KL}",
+    "\\argmax": "\\operatorname*{argmax}",
+}
+
 # -- ABlog -------------------------------------------------------------------------------------
 blog_title = project
 blog_baseurl = html_baseurl

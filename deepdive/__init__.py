@@ -21,6 +21,7 @@ FEATURES = (
     "deepdive.posts",
     "deepdive.reading",
     "deepdive.checks",
+    "deepdive.math",
     "deepdive.listings",
     "deepdive.series",
     "deepdive.citations",
