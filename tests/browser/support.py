@@ -181,7 +181,7 @@ class BrowserProblem(AssertionError):
 
 
 class ThirdPartyRequest(AssertionError):
-    """The page asked a host other than the local server for something (the request was blocked)."""
+    """The page asked a host other than the local server for something (it never got it)."""
 
 
 class AxeViolations(AssertionError):
@@ -204,14 +204,19 @@ def known_defects(*reasons: str, raises: tuple[type[AssertionError], ...]) -> py
 MATHJAX_FROM_CDN = known_defects(MATHJAX_CDN, raises=(ThirdPartyRequest,))
 
 
-@dataclass
+NOTE_ON_STATUS = "Failed to load resource: the server responded with a status of "
+
+
+@dataclass(repr=False)
 class Tab:
     """One browser tab that records everything that goes wrong while it visits pages."""
 
     page: Any  # playwright.sync_api.Page
     server: Server
-    third_party: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # foreign requests our route aborted
     problems: list[str] = field(default_factory=list)
+    console_errors: list[tuple[str, str, int | None]] = field(default_factory=list)
+    failed_requests: list[tuple[str, str | None]] = field(default_factory=list)
     expected_status: dict[str, int] = field(default_factory=dict)
     checked: bool = True
 
@@ -227,44 +232,21 @@ class Tab:
         self.page.wait_for_load_state("networkidle")
         return response
 
+    def __repr__(self) -> str:
+        return f"<Tab at {self.page.url}>"
+
     def html_attr(self, name: str) -> str | None:
         return self.page.evaluate(f"document.documentElement.getAttribute({name!r})")
 
-    def on_route(self, route: Any, request: Any) -> None:
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(request.url))
-        if (
-            request.url.startswith(("http:", "https:", "ws:", "wss:"))
-            and origin != self.server.origin
-        ):
-            self.third_party.append(request.url)
-            route.abort("blockedbyclient")
-        else:
-            route.continue_()
-
-    def on_console(self, message: Any) -> None:
-        source = message.location.get("url", "")
-        if (
-            message.type != "error" or source in self.third_party
-        ):  # a request we blocked is reported once
-            return
-        status = self.expected_status.get(source)
-        if status and message.text.startswith(
-            f"Failed to load resource: the server responded with a status of {status}"
-        ):
-            return  # Chromium's note on a page we asked for with this status (the 404 page)
-        self.problems.append(
-            f"console error: {message.text} (at {source}:{message.location.get('lineNumber')})"
+    def is_foreign(self, url: str) -> bool:
+        scheme, netloc = urlsplit(url)[:2]
+        return (
+            scheme in ("http", "https", "ws", "wss")
+            and f"{scheme}://{netloc}" != self.server.origin
         )
 
-    def on_response(self, response: Any) -> None:
-        if response.status >= 400 and self.expected_status.get(response.url) != response.status:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def on_request_failed(self, request: Any) -> None:
-        if request.url not in self.third_party:
-            self.problems.append(f"request failed ({request.failure}): {request.url}")
-
     def listen(self, context: Any) -> None:
+        """Record every request, console error, uncaught exception and failed request of the tab."""
         context.route("**/*", self.on_route)
         self.page.on("console", self.on_console)
         self.page.on(
@@ -273,15 +255,53 @@ class Tab:
         self.page.on("response", self.on_response)
         self.page.on("requestfailed", self.on_request_failed)
 
+    def on_route(self, route: Any, request: Any) -> None:
+        if self.is_foreign(request.url):
+            self.blocked.append(request.url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def on_console(self, message: Any) -> None:
+        if message.type == "error":
+            where = message.location
+            self.console_errors.append(
+                (message.text, where.get("url", ""), where.get("lineNumber"))
+            )
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400 and self.expected_status.get(response.url) != response.status:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def on_request_failed(self, request: Any) -> None:
+        self.failed_requests.append((request.url, request.failure))
+
+    def foreign_requests(self) -> list[str]:
+        """Requests to other hosts, whether our route aborted them or the site's own CSP did."""
+        refused = [url for url, _ in self.failed_requests if self.is_foreign(url)]
+        return list(dict.fromkeys([*self.blocked, *refused]))
+
     def check(self, third_party: bool = True) -> None:
         """Raise if anything went wrong since the tab opened: problems first, then other hosts."""
         self.checked = third_party
-        blocked = "".join(
-            f"\n  blocked a request to another host: {url}" for url in self.third_party
-        )
-        if self.problems:
+        foreign = self.foreign_requests()
+        problems = [*self.problems]
+        problems += [
+            f"request failed ({why}): {url}"
+            for url, why in self.failed_requests
+            if url not in foreign
+        ]
+        for text, source, line in self.console_errors:
+            status = self.expected_status.get(source)
+            if status and text.startswith(f"{NOTE_ON_STATUS}{status}"):
+                continue  # Chromium's note on a page we asked for with this status (the 404 page)
+            if source in foreign or any(url in text for url in foreign):
+                continue  # the failed load of a foreign resource: reported once, below
+            problems.append(f"console error: {text} (at {source}:{line})")
+        listing = "".join(f"\n  request to another host: {url}" for url in foreign)
+        if problems:
             raise BrowserProblem(
-                "the browser saw problems:" + "".join(f"\n  {p}" for p in self.problems) + blocked
+                "the browser saw problems:" + "".join(f"\n  {p}" for p in problems) + listing
             )
-        if self.third_party and third_party:
-            raise ThirdPartyRequest("the site asks other hosts for resources:" + blocked)
+        if foreign and third_party:
+            raise ThirdPartyRequest("the site asks other hosts for resources:" + listing)

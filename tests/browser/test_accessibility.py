@@ -65,7 +65,7 @@ def test_no_serious_accessibility_violations(browse, site_pages, axe_source, nam
     page = site_pages.path(name)
     tab.visit(page)
     assert tab.html_attr("data-theme") == mode
-    tab.page.add_script_tag(content=axe_source)
+    tab.page.evaluate(axe_source)  # not a <script> tag, which the site's CSP rightly refuses
     serious = [v for v in tab.page.evaluate(RUN_AXE) if v["impact"] in ("serious", "critical")]
     tab.check(
         third_party=False
