@@ -437,7 +437,14 @@ def bibliography_context(app: Sphinx, pagename: str) -> dict[str, Any]:
         while anchor in used:
             anchor += "-1"
         used.add(anchor)
-        result.append(Work(anchor, entry.key, render_fragment(app, [paragraph], pagename), links))
+        result.append(
+            Work(
+                anchor,
+                entry.key,
+                render_fragment(app, [paragraph], pagename, source=pagename),
+                links,
+            )
+        )
     return {
         "title": "Bibliography",
         "deepdive_works": result,

@@ -226,6 +226,27 @@ def test_entries_link_their_doi_and_url(build_site):
     assert "https://www.icml-2011.org/papers/398_icmlpaper.pdf" in hrefs
 
 
+def test_pre_and_post_text_and_the_plain_cite_role(build_site):
+    text = "See {cite:p}`{see}hoffman2014nuts{p. 3}` and {cite}`welling2011bayesian`."
+    build = build_site(site(a=post("2024-01-01", "Post A", text)))
+    assert_clean(build)
+    assert in_text(build, "posts/2024/a/") == ["[see 1, p. 3]", "[2]"]
+
+
+def test_a_hand_written_bibliography_is_kept_and_not_doubled(build_site):
+    reading = (
+        "# Reading list\n\nStart with {cite:t}`hoffman2014nuts`.\n\n```{bibliography}\n:all:\n```\n"
+    )
+    files = {**site(a=POST_A), "reading.md": reading}
+    files["index.md"] = "# Home\n\n```{toctree}\n:hidden:\n\nreading\n```\n"
+    build = build_site(files)
+    assert_clean(build)
+    page = build.html("reading/")
+    assert page.select_one("section.dd-references") is None
+    assert len(page.select(".citation")) == 3  # every entry, as :all: asks
+    assert len(references(build, "posts/2024/a/")) == 2
+
+
 # -- Mistakes --------------------------------------------------------------------------------------
 
 
@@ -249,6 +270,22 @@ def test_an_unknown_key_fails_the_build_naming_file_line_key_and_close_matches(b
     assert "Did you mean 'welling2011bayesian'?" in message
     assert "references.bib" in message and "posts/2024/typo.bib" in message
     assert "could not find bibtex key" not in build.output  # reported once, by us
+    assert "Traceback" not in build.output
+
+
+def test_an_unknown_key_suggests_the_key_spelled_another_way(build_site):
+    build = build_site(site(a=post("2024-01-01", "Post A", "{cite:p}`Hoffman2014NUTS`")))
+    assert build.returncode != 0
+    assert "unknown citation key 'Hoffman2014NUTS'. Did you mean 'hoffman2014nuts'?" in build.output
+
+
+def test_without_references_bib_a_citation_says_where_to_add_the_entry(build_site):
+    build = build_site({"posts/2024/a.md": POST_A})
+    assert build.returncode != 0
+    assert (
+        "unknown citation key 'welling2011bayesian'. Add an entry with this key to references.bib"
+        in (build.output)
+    )
     assert "Traceback" not in build.output
 
 
