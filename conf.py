@@ -72,6 +72,9 @@ deepdive_bibliography_page = "bibliography"
 
 # -- Theme -------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
+# Follow the reader's system preference until they pick a mode (an unset mode makes the theme
+# log an error on every first visit).
+html_context = {"default_mode": "auto"}
 html_title = project
 html_css_files = ["deepdive.css"]
 html_sidebars = {"**": []}

@@ -143,10 +143,14 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
 
 
 def feed_links(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    """``html-page-context``: the site feeds' URLs, for ``<link rel=alternate>`` and the navbar icon."""
-    if app.config.html_baseurl:
-        root = app.builder.get_relative_uri(pagename, "index")
-        context["deepdive_site_feeds"] = {"atom": root + "atom.xml", "rss": root + "rss.xml"}
+    """``html-page-context``: the site feeds' URLs, for ``<link rel=alternate>`` and the navbar icon.
+
+    Built with the page's own ``pathto`` so that pages served from anywhere (the 404 page, whose
+    ``pathto`` sphinx-notfound-page makes absolute) link correctly.
+    """
+    if app.config.html_baseurl and "pathto" in context:
+        pathto = context["pathto"]
+        context["deepdive_site_feeds"] = {"atom": pathto("atom.xml", 1), "rss": pathto("rss.xml", 1)}
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
