@@ -16,6 +16,13 @@ STRICT := -W --keep-going -n
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# KaTeX typesets math at build time and MathJax is the local fallback: both come from npm.
+NODE_INSTALLED := node_modules/.installed
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_INSTALLED)
+
 $(INSTALLED): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Deep Dives needs Python 3.11, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,21 +30,21 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(INSTALLED)
 
-html: $(INSTALLED) ## build the site into _build/html (strict: any warning fails)
+html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
 	$(BIN)/python -m sphinx -b dirhtml $(STRICT) -j auto -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
-live: $(INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
+live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
 	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j auto -d $(BUILDDIR)/live-doctrees \
 		--re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port 8000 . $(BUILDDIR)/live
 
-test: $(INSTALLED) ## run the test suite (builds real sites)
+test: $(INSTALLED) $(NODE_INSTALLED) ## run the test suite (builds real sites)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
 	$(BIN)/python -m deepdive.newpost --title "$(TITLE)" --tags "$(TAGS)"
 
-clean: ## delete build output and caches (keeps .venv)
+clean: ## delete build output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache
 
 lock: ## regenerate requirements.lock from pyproject.toml
