@@ -1,0 +1,236 @@
+"""The GitHub Actions workflows: what they run, who may write, what is pinned; lint-clean."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
+VERSION_COMMENT = re.compile(r"^\s+# v\d+\.\d+\.\d+\b")
+
+
+def load(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the bare key `on` as True.
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def workflow_files() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.y*ml"))
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
+    found = [s for s in steps(job) if s.get("uses", "").startswith(action + "@")]
+    assert len(found) == 1, f"expected one step using {action}, found {len(found)}"
+    return found[0]
+
+
+def run_lines(job: dict[str, Any]) -> list[str]:
+    return [line.strip() for s in steps(job) for line in s.get("run", "").splitlines()]
+
+
+def tool(name: str) -> str:
+    """A linter installed next to this Python (the project's venv) or on PATH."""
+    path = shutil.which(
+        name, path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    )
+    assert path, f"{name} is not installed: it comes with the dev dependencies (requirements.lock)"
+    return path
+
+
+@pytest.fixture(scope="module")
+def build() -> dict[str, Any]:
+    return load("build.yml")
+
+
+@pytest.fixture(scope="module")
+def links() -> dict[str, Any]:
+    return load("links.yml")
+
+
+# -- Triggers and the deploy gate ------------------------------------------------------------------
+
+
+def test_every_push_and_pull_request_is_built(build):
+    assert {"push", "pull_request"} <= set(build["on"])
+    assert "pull_request_target" not in build["on"]
+    assert build["on"]["push"] is None or "branches" not in build["on"]["push"]
+
+
+def test_deploy_runs_only_for_a_push_to_main_after_a_good_build(build):
+    deploy = build["jobs"]["deploy"]
+    condition = " ".join(deploy["if"].split())
+    assert condition == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert deploy["needs"] in ("build", ["build"])
+    assert "continue-on-error" not in deploy and "continue-on-error" not in build["jobs"]["build"]
+    (step,) = steps(deploy)
+    assert step["uses"].startswith("actions/deploy-pages@") and step["id"] == "deployment"
+
+
+def test_deploy_publishes_to_the_github_pages_environment_one_at_a_time(build):
+    deploy = build["jobs"]["deploy"]
+    assert deploy["environment"] == {
+        "name": "github-pages",
+        "url": "${{ steps.deployment.outputs.page_url }}",
+    }
+    assert deploy["concurrency"]["group"]
+    assert deploy["concurrency"]["cancel-in-progress"] is False
+    assert build["concurrency"]["group"]
+
+
+# -- Permissions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_every_workflow_reads_only_by_default(path):
+    assert load(path.name)["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_only_the_deploy_job_may_write_or_mint_tokens(path):
+    for name, job in load(path.name)["jobs"].items():
+        permissions = job.get("permissions", {})
+        assert isinstance(permissions, dict), f"{path.name}:{name}: permissions must be a mapping"
+        if (path.name, name) == ("build.yml", "deploy"):
+            assert permissions == {"pages": "write", "id-token": "write"}
+        else:
+            elevated = {k: v for k, v in permissions.items() if v != "read" or k == "id-token"}
+            assert elevated == {}, f"{path.name}:{name} asks for {elevated}"
+
+
+# -- Pinning and checkout ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [*workflow_files()], ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_version_beside_it(path):
+    lines = [
+        m for line in path.read_text(encoding="utf-8").splitlines() if (m := USES_LINE.match(line))
+    ]
+    assert lines, f"{path.name} uses no actions?"
+    for match in lines:
+        ref = match["ref"].strip("'\"")
+        assert SHA_PIN.match(ref), f"{path.name}: {ref} is not pinned to a 40-hex commit SHA"
+        assert VERSION_COMMENT.match(match["comment"]), (
+            f"{path.name}: {ref} lacks a '# vX.Y.Z' comment"
+        )
+    parsed = [
+        s["uses"] for job in load(path.name)["jobs"].values() for s in steps(job) if "uses" in s
+    ]
+    assert len(parsed) == len(lines), "every `uses:` should sit on its own line"
+
+
+def test_each_action_has_one_pin_across_all_workflows():
+    pins: dict[str, set[str]] = {}
+    for path in workflow_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if match := USES_LINE.match(line):
+                action, _, sha = match["ref"].partition("@")
+                pins.setdefault(action, set()).add(f"{sha}{match['comment']}".strip())
+    assert {a: p for a, p in pins.items() if len(p) > 1} == {}
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_checkout_never_leaves_credentials_behind(path):
+    for job in load(path.name)["jobs"].values():
+        for step in steps(job):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False
+
+
+# -- What the build job does ---------------------------------------------------------------------
+
+
+def test_the_build_uses_python_3_11_with_a_pip_cache_keyed_on_the_lock(build):
+    setup = step_using(build["jobs"]["build"], "actions/setup-python")
+    assert setup["with"] == {
+        "python-version": "3.11",
+        "cache": "pip",
+        "cache-dependency-path": "requirements.lock",
+    }
+
+
+def test_the_build_is_strict_tested_link_checked_then_uploaded_in_that_order(build):
+    job = build["jobs"]["build"]
+    commands = run_lines(job)
+    order = [
+        commands.index(c)
+        for c in ("make html", ".venv/bin/python -m deepdive.linkcheck _build/html", "make test")
+    ]
+    assert order == sorted(order)
+    upload = step_using(job, "actions/upload-pages-artifact")
+    assert upload["with"]["path"] == "_build/html"
+    assert steps(job).index(upload) == len(steps(job)) - 1
+
+
+def test_the_build_is_dated_by_its_commit_in_utc_at_the_pages_address(build):
+    assert build["env"]["TZ"] == "UTC"
+    job = build["jobs"]["build"]
+    checkout = step_using(job, "actions/checkout")
+    assert checkout["with"].get("fetch-depth", 1) >= 1  # the last commit must be there
+    commands = run_lines(job)
+    assert 'echo "SOURCE_DATE_EPOCH=$(git log -1 --pretty=%ct)" >> "$GITHUB_ENV"' in commands
+    pages = step_using(job, "actions/configure-pages")
+    html = next(s for s in steps(job) if "make html" in s.get("run", ""))
+    assert html["env"]["PAGES_BASE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
+    assert html["run"].splitlines() == [
+        'if [ -n "$PAGES_BASE_URL" ]; then export DEEPDIVE_BASE_URL="${PAGES_BASE_URL%/}/"; fi',
+        "make html",
+    ]
+    assert steps(job).index(pages) < steps(job).index(html)
+
+
+# -- The weekly external link check -------------------------------------------------------------
+
+
+def test_external_links_are_checked_weekly_apart_from_deploys(links, build):
+    assert set(links["on"]) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in links["on"]["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()
+    assert any("-b linkcheck" in line for line in run_lines(links["jobs"]["linkcheck"]))
+    # Nothing in the build waits on it, so a dead link elsewhere never holds a deploy back.
+    assert "workflow_run" not in build["on"]
+    assert all("linkcheck" not in str(job.get("needs", "")) for job in build["jobs"].values())
+
+
+def test_dependabot_bumps_actions_and_python_packages():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    ecosystems = {update["package-ecosystem"] for update in config["updates"]}
+    assert {"github-actions", "pip"} <= ecosystems
+
+
+# -- Linters ---------------------------------------------------------------------------------------
+
+
+def test_actionlint_reports_nothing():
+    result = subprocess.run(
+        [tool("actionlint"), "-no-color"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_zizmor_reports_nothing():
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--color", "never", ".github/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout, result.stdout
