@@ -1,0 +1,97 @@
+"""`make bench` end to end on a tiny corpus: every scenario measured, with sensible numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTS = 6
+SCENARIOS = ["clean", "nochange", "edit", "add", "retag"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> dict:
+    """Run bench/run.py once on 6 posts, ours only, serial and parallel; return its JSON."""
+    out = tmp_path_factory.mktemp("bench") / "result.json"
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "run.py"),
+        "--posts",
+        str(POSTS),
+        "--repeat",
+        "1",
+        "--jobs",
+        "1,auto",
+        "--no-nikola",
+        "--no-ablog",
+        "--out",
+        str(out),
+        "--timeout",
+        "180",  # a hung build fails the test instead of hanging it
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "== targets ==" in result.stdout
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def runs(report: dict, jobs: str) -> dict[str, dict]:
+    found = {
+        r["scenario"]: r for r in report["runs"] if r["tool"] == "deepdive" and r["jobs"] == jobs
+    }
+    assert sorted(found) == sorted(SCENARIOS)
+    return found
+
+
+@pytest.mark.parametrize("jobs", ["1", "auto"])
+def test_every_scenario_is_measured_and_succeeds(report, jobs):
+    for scenario, run in runs(report, jobs).items():
+        assert run["ok"], (scenario, run.get("log_tail"))
+        assert run["wall_s"] > 0 and run["cpu_s"] > 0, scenario
+        assert 20 < run["max_rss_mib"] < 8000, scenario
+        assert run["read"] is not None, f"{scenario}: no 'updating environment' line was parsed"
+
+
+@pytest.mark.parametrize("jobs", ["1", "auto"])
+def test_clean_build_reads_every_post_and_the_fixed_pages(report, jobs):
+    clean = runs(report, jobs)["clean"]
+    fixed_pages = clean["docs_in_site"] - POSTS
+    assert fixed_pages >= 1  # at least the home page
+    assert clean["read"] == POSTS + fixed_pages
+    assert clean["pages_written"] >= POSTS + fixed_pages
+    if jobs == "1":  # serial reading prints one line per document
+        assert len(clean["read_names"]) == clean["read"]
+        assert sum(name.startswith("posts/") for name in clean["read_names"]) == POSTS
+
+
+@pytest.mark.parametrize("jobs", ["1", "auto"])
+def test_incremental_scenarios_report_what_they_read(report, jobs):
+    found = runs(report, jobs)
+    nochange = found["nochange"]
+    assert nochange["read"] >= 0 and nochange["pages_written"] >= 0
+    assert nochange["sphinx"]["added"] == 0 and nochange["sphinx"]["removed"] == 0
+    edit = found["edit"]
+    assert edit["read"] >= 1
+    assert edit["expected_read"][0] in edit["read_names"] or not edit["read_names_exact"]
+    add = found["add"]
+    assert add["sphinx"]["added"] == 1
+    assert add["docs_in_site"] == found["clean"]["docs_in_site"] + 1
+    assert found["retag"]["read"] >= 1
+
+
+def test_summary_ratios_and_targets_are_reported(report):
+    summary = report["summary"][str(POSTS)]["deepdive"]
+    for jobs in ("1", "auto"):
+        for scenario in SCENARIOS:
+            assert summary[jobs][scenario]["wall_s"] > 0
+    targets = {(t["jobs"], t["target"]): t["status"] for t in report["targets"]}
+    assert targets[("1", "no-change rebuild re-reads 0 sources")] in ("PASS", "FAIL")
+    # Nikola and plain ABlog were switched off: the targets that need them say so, not guess.
+    assert targets[("auto", "clean build ≤ 2× Nikola")] == "N/A"
+    assert targets[("auto", "clean build ≤ 0.5× plain ABlog")] == "N/A"
+    assert report["meta"]["tools"] == ["deepdive"]
