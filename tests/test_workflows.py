@@ -209,10 +209,10 @@ def test_external_links_are_checked_weekly_apart_from_deploys(links, build):
     assert all("linkcheck" not in str(job.get("needs", "")) for job in build["jobs"].values())
 
 
-def test_dependabot_bumps_actions_and_python_packages():
+def test_dependabot_bumps_actions_python_and_node_packages():
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
     ecosystems = {update["package-ecosystem"] for update in config["updates"]}
-    assert {"github-actions", "pip"} <= ecosystems
+    assert {"github-actions", "pip", "npm"} <= ecosystems
 
 
 # -- Linters ---------------------------------------------------------------------------------------
