@@ -107,8 +107,11 @@ def real_site(tmp_path_factory) -> Build:
     """The real blog, copied and built once per test session with warnings as errors."""
     workdir = tmp_path_factory.mktemp("real")
     srcdir = workdir / "src"
+    # Only the site's sources: the extension is imported from the installed package (a copy of
+    # deepdive/ in the source folder would shadow it), and bench/ holds a whole virtualenv.
     ignore = shutil.ignore_patterns("_build", ".venv", ".git", "node_modules", ".jupyter_cache",
-                                    "__pycache__", ".pytest_cache")
+                                    "__pycache__", ".pytest_cache", "deepdive", "bench", "tests",
+                                    ".github")
     shutil.copytree(ROOT, srcdir, ignore=ignore)
     build = sphinx_build(srcdir, workdir / "html", "-j", "auto")
     assert build.returncode == 0, build.output[-5000:]
