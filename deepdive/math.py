@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import filecmp
+import hashlib
 import json
 import os
 import re
@@ -254,6 +255,31 @@ def _math_counts(env: BuildEnvironment) -> dict[str, tuple[int, int]]:
     return env.deepdive_math_counts
 
 
+def engine_version() -> str:
+    """What the typeset HTML depends on besides the TeX: KaTeX, MathJax and the server script."""
+    parts = []
+    for package in ("katex", "mathjax"):
+        manifest = node_modules() / package / "package.json"
+        version = json.loads(manifest.read_text())["version"] if manifest.is_file() else "missing"
+        parts.append(f"{package} {version}")
+    script = hashlib.sha256(SERVER_JS.read_bytes()).hexdigest()[:12]
+    return ", ".join([*parts, f"server {script}"])
+
+
+def reread_after_upgrade(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: after KaTeX or MathJax changed, typeset every equation again."""
+    if not _is_ours(app):
+        return []
+    current = engine_version()
+    if getattr(env, "deepdive_math_engine", current) == current:
+        env.deepdive_math_engine = current
+        return []
+    env.deepdive_math_engine = current
+    return sorted(name for name in _math_counts(env) if name in env.found_docs)
+
+
 def purge_counts(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     _math_counts(env).pop(docname, None)
 
@@ -412,18 +438,28 @@ def mathml_only(html: str) -> str:
     if "katex" not in html or not html.strip():
         return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    keep_mathml_only(root)
+    children = (lxml.html.tostring(child, encoding="unicode") for child in root)
+    return (root.text or "") + "".join(children)
+
+
+def keep_mathml_only(root: lxml.html.HtmlElement) -> None:
+    """In a parsed tree, replace each KaTeX rendering by its ``<math>`` element, in place.
+
+    For code that already holds the fragment as an lxml tree, so it is parsed only once.
+    """
     for katex in root.xpath('.//*[contains(concat(" ", @class, " "), " katex ")]'):
         math = next(iter(katex.iter("math")), None)
         outer = katex.getparent()
         if outer is None or "katex-display" not in (outer.get("class") or "").split():
             outer = katex
+        if outer.getparent() is None:
+            continue
         if math is None:
             outer.drop_tree()
             continue
         math.tail = outer.tail
         outer.getparent().replace(outer, math)
-    children = (lxml.html.tostring(child, encoding="unicode") for child in root)
-    return (root.text or "") + "".join(children)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
@@ -435,6 +471,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", start_build)
     # Before other doctree-read handlers, so excerpts they copy carry the typeset HTML.
     app.connect("doctree-read", typeset_document, priority=400)
+    app.connect("env-get-outdated", reread_after_upgrade)
     app.connect("env-purge-doc", purge_counts)
     app.connect("env-merge-info", merge_counts)
     app.connect("html-page-context", page_assets, priority=900)

@@ -367,3 +367,28 @@ def test_typesetting_cost_stays_small():
         server.close()
     assert all("html" in result for result in results)
     assert elapsed < 20, f"{len(items)} equations took {elapsed:.1f}s"
+
+
+def test_a_new_katex_version_typesets_every_equation_again(make_site, tmp_path):
+    from conftest import sphinx_build
+
+    srcdir = make_site({"posts/a.md": post(body="$x$"), "posts/b.md": post("2024-03-02", "B")})
+    first = sphinx_build(srcdir)
+    assert first.returncode == 0, first.output
+    # The same KaTeX under another version number: the math-bearing pages are read again.
+    real = Path(__file__).resolve().parents[1] / "node_modules"
+    upgraded = tmp_path / "node_modules"
+    (upgraded / "katex").mkdir(parents=True)
+    (upgraded / "mathjax").symlink_to(real / "mathjax")
+    for entry in (real / "katex").iterdir():
+        if entry.name != "package.json":
+            (upgraded / "katex" / entry.name).symlink_to(entry)
+    manifest = (real / "katex" / "package.json").read_text()
+    (upgraded / "katex" / "package.json").write_text(
+        re.sub(r'"version": "[^"]+"', '"version": "99.0.0"', manifest, count=1)
+    )
+    second = sphinx_build(srcdir, None, env={"DEEPDIVE_NODE_MODULES": str(upgraded)})
+    assert second.returncode == 0, second.output
+    assert re.findall(r"reading sources\.\.\. \[[^\]]+\] (\S+)", second.output) == ["posts/a"]
+    third = sphinx_build(srcdir, None, env={"DEEPDIVE_NODE_MODULES": str(upgraded)})
+    assert re.findall(r"reading sources\.\.\. \[[^\]]+\] (\S+)", third.output) == []
