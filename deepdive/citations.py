@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pybtex.plugin
 import pybtex_docutils
 from docutils import nodes
 from pybtex.database.input.bibtex import Parser
@@ -27,6 +28,8 @@ from sphinxcontrib.bibtex.directives import BibliographyKey, BibliographyValue
 from sphinxcontrib.bibtex.domain import BibtexDomain, Citation, get_docnames
 from sphinxcontrib.bibtex.nodes import bibliography as bibliography_node
 from sphinxcontrib.bibtex.roles import CiteRole
+from sphinxcontrib.bibtex.style.referencing import format_references
+from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
 from deepdive._bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
@@ -38,12 +41,14 @@ if TYPE_CHECKING:
 
     from pybtex.database import Entry
     from sphinx.application import Sphinx
+    from sphinx.builders import Builder
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 SITE_BIB = "references.bib"
+CITING_DOC = "deepdive_citing_doc"  # set on each citation: copies in excerpts keep their post
 
 # name: (default, rebuild, what a valid value looks like)
 OPTIONS: dict[str, tuple[Any, str, str]] = {
@@ -105,6 +110,7 @@ class CitationDomain(BibtexDomain):
         "bib_problems": [],
     }
     roles = {name: CiteRole_() for name in BibtexDomain._role_names}
+    _by_doc: dict[str, dict[str, Citation]] | None = None
 
     @property
     def references(self) -> dict[str, References]:
@@ -146,6 +152,7 @@ class CitationDomain(BibtexDomain):
     def env_updated(self) -> list[str]:
         """Format every document's reference list; labels and targets are per document."""
         self.citations.clear()
+        self._by_doc = None
         config = self.env.config
         style = citation_style(config).entries()
         for docname, refs in sorted(self.references.items()):
@@ -166,6 +173,57 @@ class CitationDomain(BibtexDomain):
                 )
         self._format_written_bibliographies()
         return []
+
+    def resolve_xref(  # type: ignore[override]
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.Element:
+        """In-text citations resolve to the citing document's own list, wherever they are shown.
+
+        An excerpt on the home page or in a feed keeps its post's labels and links to that post's
+        References, not to whichever post happens to cite the same key first.
+        """
+        citing = node.get(CITING_DOC)
+        if citing not in self.references:
+            return super().resolve_xref(env, fromdocname, builder, typ, target, node, contnode)
+        own = self._citations_by_doc().get(citing, {})
+        plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+        references = []
+        for cited in parse_citation_targets(target):
+            citation = own.get(cited.key)
+            if citation is None:
+                continue  # an unknown key, already reported where it is written
+            title = (
+                citation.tooltip_entry.text.render(plaintext) if citation.tooltip_entry else None
+            )
+            info = SphinxReferenceInfo(
+                builder=builder,
+                fromdocname=fromdocname,
+                todocname=citing,
+                citation_id=citation.citation_id,
+                title=title.replace("\\url ", "") if title else None,
+                pre_text=cited.pre,
+                post_text=cited.post,
+            )
+            references.append((citation.entry, citation.formatted_entry, info))
+        result = nodes.inline(rawsource=target, classes=["bibtex-citation"])
+        result += format_references(self.reference_style, typ, references).render(self.backend)
+        return result
+
+    def _citations_by_doc(self) -> dict[str, dict[str, Citation]]:
+        """``self.citations`` by document and key; built once per build, after env_updated."""
+        if self._by_doc is None:
+            self._by_doc = {}
+            for citation in self.citations:
+                own = self._by_doc.setdefault(citation.bibliography_key.docname, {})
+                own.setdefault(citation.key, citation)
+        return self._by_doc
 
     def _format(
         self, style, label: str, entry: Entry, docname: str, refs: References
@@ -234,6 +292,7 @@ class AddReferences(SphinxTransform):
             self.env.note_dependency(path)
         cited: list[str] = []
         for xref in xrefs:
+            xref[CITING_DOC] = docname
             cited.extend(self._check(domain, xref, local, local_file))
         keys = list(dict.fromkeys(cited))
         if not keys or any(True for _ in self.document.findall(bibliography_node)):
@@ -594,6 +653,43 @@ def set_reference_style(app: Sphinx) -> None:
     get_domain(app.env).reference_style = citation_style(app.config).references()
 
 
+def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-updated``: rewrite the pages showing excerpts whose citations now read differently.
+
+    A post whose bib entries changed is read again (its bib files are dependencies), but the home
+    page shows its first paragraph too, and Sphinx would not rewrite that page. The pages with
+    excerpts are those postpage.pages_to_rewrite names for listings: the root and categories.
+    """
+    plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+    signatures: dict[str, list[tuple[str, str, str]]] = {}
+    for citation in get_domain(env).citations:
+        formatted = citation.formatted_entry
+        signatures.setdefault(citation.bibliography_key.docname, []).append(
+            (citation.key, formatted.label, formatted.text.render(plaintext))
+        )
+    previous = getattr(env, "deepdive_citation_signatures", None)
+    env.deepdive_citation_signatures = signatures
+    if previous is None:
+        return []
+    changed = {
+        d for d in signatures.keys() | previous.keys() if signatures.get(d) != previous.get(d)
+    }
+    posts = get_posts(env)
+    if not any(_excerpt_cites(posts[d].excerpt) for d in changed if d in posts):
+        return []
+    root = app.config.root_doc
+    return sorted(d for d in env.found_docs if d == root or d.startswith("categories/"))
+
+
+def _excerpt_cites(excerpt: list[nodes.Node]) -> bool:
+    return any(
+        xref.get("refdomain") == "cite"
+        for node in excerpt
+        if isinstance(node, nodes.Element)
+        for xref in node.findall(addnodes.pending_xref)
+    )
+
+
 def reread_invalid(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
@@ -613,5 +709,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", load_bibfiles, priority=400)
     app.connect("builder-inited", set_reference_style, priority=600)
     app.connect("env-get-outdated", reread_invalid)
+    app.connect("env-updated", rewrite_stale_excerpts, priority=600)  # after bibtex's (500)
     app.connect("html-collect-pages", collect_bibliography_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

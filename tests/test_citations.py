@@ -120,6 +120,25 @@ def test_citations_link_to_the_entry_in_the_same_post(build_site):
         assert page.select_one(f"section.dd-references {href}") is not None
 
 
+def test_citations_in_an_excerpt_keep_their_post_labels_and_links(build_site):
+    build = build_site(site(a=POST_A, b=POST_B))
+    assert_clean(build)
+    teasers = {
+        teaser.select_one(".dd-teaser__title a").get_text(strip=True): [
+            (c.get_text("", strip=True), c.a["href"]) for c in teaser.select(".bibtex-citation")
+        ]
+        for teaser in build.html().select(".dd-teaser")
+    }
+    assert teasers["Post B"] == [
+        ("[1]", "posts/2024/b/#ref-hoffman2014nuts"),
+        ("[2]", "posts/2024/b/#ref-welling2011bayesian"),
+    ]
+    assert teasers["Post A"][:2] == [
+        ("[1]", "posts/2024/a/#ref-welling2011bayesian"),
+        ("Hoffman and Gelman [2]", "posts/2024/a/#ref-hoffman2014nuts"),
+    ]
+
+
 def test_label_style_labels_entries_by_key_sorted_by_key(build_site):
     build = build_site(site(a=POST_A), conf='deepdive_citation_style = "label"\n')
     assert_clean(build)
@@ -426,6 +445,19 @@ def test_editing_references_bib_updates_the_posts_that_cite_it(build_site):
     again = sphinx_build(build.srcdir)
     assert_clean(again)
     assert "Revised Journal" in references(again, "posts/2024/b/")[0][1]
+
+
+def test_editing_references_bib_updates_excerpts_on_the_home_page(build_site):
+    build = build_site(site(b=POST_B), 'deepdive_citation_style = "author-year"\n')
+    assert_clean(build)
+    excerpt = build.html().select_one(".dd-teaser__excerpt .bibtex-citation")
+    assert excerpt.get_text("", strip=True) == "(Hoffman and Gelman, 2014)"
+    bib = build.srcdir / "references.bib"
+    bib.write_text(bib.read_text().replace("year      = {2014}", "year      = {2015}"))
+    again = sphinx_build(build.srcdir)
+    assert_clean(again)
+    excerpt = again.html().select_one(".dd-teaser__excerpt .bibtex-citation")
+    assert excerpt.get_text("", strip=True) == "(Hoffman and Gelman, 2015)"
 
 
 def test_the_bibliography_page_can_be_renamed_or_turned_off(build_site, make_site):
