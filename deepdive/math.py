@@ -333,10 +333,13 @@ def visit_block(self: HTML5Translator, node: nodes.math_block) -> None:
 def page_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """``html-page-context``: a page holding a fallback equation loads the local MathJax."""
+    """``html-page-context``: keyboard access to wide equations; MathJax where a page needs it."""
     if not _is_ours(app):
         return
-    if pagename in _state.fallback_pages or app.registry.html_assets_policy == "always":
+    always = app.registry.html_assets_policy == "always"
+    if context.get("has_maths_elements") or always:
+        app.builder.add_js_file("deepdive-math.js", defer="defer")
+    if pagename in _state.fallback_pages or always:
         app.builder.add_js_file("deepdive-mathjax.js", priority=600)
         app.builder.add_js_file("mathjax/mml-chtml.js", priority=601, defer="defer")
 

@@ -66,8 +66,10 @@ def test_inline_and_display_math_are_katex_markup_with_local_css_and_no_script(b
     assert display.select_one(".katex-display .katex math[display=block]") is not None
     text = visible_text(body)
     assert "$" not in text and "\\(" not in text and "\\[" not in text and "\\frac" not in text
-    # No typesetting in the browser: no MathJax (nor any other script for math) on this page.
+    # No typesetting in the browser: no MathJax on this page, only the keyboard-access helper.
     assert not assert_loads_mathjax(page)
+    math_scripts = [s["src"] for s in page.select("script[src]") if "math" in s["src"].lower()]
+    assert [src.split("?")[0] for src in math_scripts] == ["../../_static/deepdive-math.js"]
     assert_no_third_party_assets(page)
     # KaTeX's stylesheet and every font it names are served from the site itself.
     hrefs = [link["href"] for link in page.select("link[rel=stylesheet]")]
