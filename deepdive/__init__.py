@@ -31,6 +31,8 @@ FEATURES = (
     "deepdive.site",
     "deepdive.outputs",
     "deepdive.csp",
+    "deepdive.previews",
+    "deepdive.sidenotes",
 )
 
 
