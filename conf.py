@@ -56,6 +56,8 @@ deepdive_math_macros = {
     "\\KL": "\\mathrm{KL}",
     "\\argmax": "\\operatorname*{argmax}",
 }
+# Named explicitly so another math extension can never make Sphinx fall back to a CDN's MathJax.
+html_math_renderer = "deepdive"
 
 # -- ABlog -------------------------------------------------------------------------------------
 blog_title = project
