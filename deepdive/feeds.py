@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import lxml.html
 from feedgen.feed import FeedGenerator
 
+from deepdive.math import mathml_only
 from deepdive.outputs import record_output
 from deepdive.posts import Post, published_posts
 
@@ -28,12 +29,14 @@ def absolute_url(app: Sphinx, pagename: str) -> str:
 
 
 def absolutize(fragment: str, base_url: str) -> str:
-    """Rewrite every link and image in an HTML fragment to an absolute URL; drop permalink icons."""
+    """Rewrite every link and image in an HTML fragment to an absolute URL; drop what only works
+    on the site itself: permalink icons, and margin sidenotes (feeds keep the footnote list)."""
     if not fragment.strip():
         return ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    for anchor in root.xpath('.//a[contains(concat(" ", @class, " "), " headerlink ")]'):
-        anchor.drop_tree()
+    for selector in ("headerlink", "dd-sidenote"):
+        for element in root.xpath(f'.//*[contains(concat(" ", @class, " "), " {selector} ")]'):
+            element.drop_tree()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -68,7 +71,8 @@ def capture_body(app: Sphinx, pagename: str, templatename: str, context: dict[st
         return
     body = context["body"]
     head, sep, rest = body.partition("</h1>")
-    content = absolutize(rest if sep else body, absolute_url(app, pagename))
+    # Feed readers cannot load the site's KaTeX CSS, so they get the MathML alone.
+    content = mathml_only(absolutize(rest if sep else body, absolute_url(app, pagename)))
     path = _cache_path(app, pagename)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")

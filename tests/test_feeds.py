@@ -87,3 +87,9 @@ def test_feeds_are_identical_across_two_clean_builds(make_site, tmp_path):
     assert one.returncode == two.returncode == 0
     for name in ("atom.xml", "rss.xml", "tags/mcmc/atom.xml"):
         assert one.text(name) == two.text(name)
+
+
+def test_feed_math_is_mathml_without_katex_markup(build_site):
+    build = build_site({"posts/2024/m.md": post("2024-01-01", "Math", "Energy $E = mc^2$ and\n\n$$a^2+b^2=c^2$$")})
+    content = feedparser.parse(build.text("atom.xml")).entries[0].content[0].value
+    assert "<math" in content and "katex" not in content
