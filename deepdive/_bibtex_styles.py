@@ -50,8 +50,7 @@ class CitationStyle:
 
     entries: Callable[[], BaseStyle]
     references: Callable[[], BaseReferenceStyle]
-    labelled: bool
-    description: str
+    labelled: bool  # False: the list is sorted by author and shows no [labels]
 
 
 def _round() -> BracketStyle:
@@ -59,14 +58,14 @@ def _round() -> BracketStyle:
 
 
 STYLES: dict[str, CitationStyle] = {
-    "numeric": CitationStyle(
-        NumericStyle, LabelReferenceStyle, True, "[1], numbered in order of first citation"
-    ),
-    "label": CitationStyle(KeyStyle, LabelReferenceStyle, True, "[Welling2011], the BibTeX key"),
+    # [1], numbered in order of first citation
+    "numeric": CitationStyle(NumericStyle, LabelReferenceStyle, labelled=True),
+    # [Welling2011], the BibTeX key; the list sorted by key
+    "label": CitationStyle(KeyStyle, LabelReferenceStyle, labelled=True),
+    # (Welling and Teh, 2011) and Welling and Teh (2011); the list sorted by author, unlabelled
     "author-year": CitationStyle(
         AuthorYearStyle,
         lambda: AuthorYearReferenceStyle(bracket_parenthetical=_round(), bracket_textual=_round()),
-        False,
-        "(Welling and Teh, 2011), list sorted by author",
+        labelled=False,
     ),
 }

@@ -77,7 +77,7 @@ def _report(message: str, location: Any, subtype: str = "citation") -> None:
     logger.warning(message, location=location, type="deepdive", subtype=subtype)
 
 
-class CiteRole_(CiteRole):
+class CheckedCiteRole(CiteRole):
     """``{cite:p}`` and friends; a malformed key list is a located warning, not a traceback."""
 
     def result_nodes(self, document, env, node, is_ref):  # type: ignore[override]
@@ -89,6 +89,7 @@ class CiteRole_(CiteRole):
                 "e.g. {cite:p}`neal2011mcmc,hoffman2014nuts`",
                 (env.docname, self.lineno),
             )
+            get_domain(env).invalid.add(env.docname)  # read again next time: the error stays
             return [nodes.inline(self.rawtext, self.rawtext, classes=["dd-cite-missing"])], []
         return super().result_nodes(document, env, node, is_ref)
 
@@ -109,7 +110,7 @@ class CitationDomain(BibtexDomain):
         "invalid": set(),
         "bib_problems": [],
     }
-    roles = {name: CiteRole_() for name in BibtexDomain._role_names}
+    roles = {name: CheckedCiteRole() for name in BibtexDomain._role_names}
     _by_doc: dict[str, dict[str, Citation]] | None = None
 
     @property
@@ -437,7 +438,9 @@ def _unlabelled(container: nodes.container) -> nodes.bullet_list:
             text = "↩" if len(backrefs) == 1 else f"↩{number}"
             paragraph += [
                 nodes.Text(" "),
-                nodes.reference("", text, refid=backref, classes=["dd-backref"]),
+                nodes.reference(
+                    "", text, refid=backref, reftitle="Back to the citation", classes=["dd-backref"]
+                ),
             ]
         items += item
     return items
@@ -702,7 +705,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     for name, (default, rebuild, _) in OPTIONS.items():
         app.add_config_value(name, default, rebuild, types=(str,))
     app.add_domain(CitationDomain, override=True)
-    app.add_role("cite", CiteRole_(), override=True)
+    app.add_role("cite", CheckedCiteRole(), override=True)
     app.add_transform(AddReferences)
     app.add_post_transform(UnlabelledReferences)
     app.connect("config-inited", check_config)

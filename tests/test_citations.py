@@ -324,6 +324,8 @@ def test_a_malformed_citation_is_a_located_error_not_a_traceback(build_site):
         build.output
     )
     assert "Traceback" not in build.output
+    again = sphinx_build(build.srcdir)
+    assert again.returncode != 0 and "malformed citation" in again.output
 
 
 def test_a_broken_bib_file_is_a_clear_error_not_a_traceback(build_site):
