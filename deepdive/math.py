@@ -376,17 +376,28 @@ def start_build(app: Sphinx) -> None:
         )
 
 
-def finish_build(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: copy KaTeX (and MathJax, if used) into ``_static``; report fallbacks."""
-    _close_server()
-    if exception is not None or not _is_ours(app):
+def copy_assets(app: Sphinx, env: BuildEnvironment) -> None:
+    """``env-updated``: copy KaTeX (and MathJax, if any page needs it) into ``_static``.
+
+    After reading, so we know whether MathJax is needed, and before writing, so Sphinx stamps
+    the same ``?v=`` checksum on the links in a clean build as in an incremental one.
+    """
+    if not _is_ours(app):
         return
     static = Path(app.outdir) / "_static"
     _copy_katex(static / "katex")
+    counts = _math_counts(env)
+    if any(fell for _, fell in counts.values()) or _state.fallback_pages:
+        _copy_mathjax(static / "mathjax")
+
+
+def finish_build(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: stop the Node process; report how many equations fell back."""
+    _close_server()
+    if exception is not None or not _is_ours(app):
+        return
     counts = _math_counts(app.env)
     fallbacks = {name: fell for name, (_, fell) in sorted(counts.items()) if fell}
-    if fallbacks or _state.fallback_pages:
-        _copy_mathjax(static / "mathjax")
     total = sum(count for count, _ in counts.values())
     where = f" ({', '.join(fallbacks)})" if fallbacks else ""
     logger.info(
@@ -478,5 +489,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-purge-doc", purge_counts)
     app.connect("env-merge-info", merge_counts)
     app.connect("html-page-context", page_assets, priority=900)
+    app.connect("env-updated", copy_assets)
     app.connect("build-finished", finish_build)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
