@@ -31,6 +31,7 @@ deepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"
 extensions = [
     "myst_parser",
     "deepdive",
+    "sphinx_proof",
     "sphinx_copybutton",
     "sphinxext.opengraph",
     "sphinx_sitemap",
@@ -43,6 +44,8 @@ exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 nitpicky = True
+# Figures, tables, code blocks, equations and theorems are numbered per post.
+numfig = True
 
 # -- MyST --------------------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "smartquotes", "attrs_inline"]
