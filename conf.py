@@ -29,7 +29,7 @@ deepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"
 
 # -- Sphinx --------------------------------------------------------------------------------------
 extensions = [
-    "myst_parser",
+    "myst_nb",
     "deepdive",
     "sphinx_proof",
     "sphinx_copybutton",
@@ -50,6 +50,21 @@ numfig = True
 # -- MyST --------------------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "smartquotes", "attrs_inline"]
 myst_heading_anchors = 3
+
+# -- Notebooks ---------------------------------------------------------------------------------
+# A post may be a Jupyter notebook (.ipynb, front matter in its first Markdown cell) or a MyST text
+# notebook (.md with `file_format: mystnb` and a `kernelspec`). myst-nb runs its code at build time
+# and keeps the outputs in _build/.jupyter_cache: a notebook runs again only when its code changes.
+# A failing cell fails the build, reported at its file and line by deepdive.notebooks.
+# To publish one post without running it: `mystnb: {execution_mode: "off"}` in its front matter.
+nb_execution_mode = "cache"
+nb_execution_cache_path = os.path.join(os.path.dirname(__file__), "_build", ".jupyter_cache")
+nb_execution_raise_on_error = True
+nb_execution_timeout = 60  # seconds per cell
+nb_merge_streams = True
+# sphinx-proof: {prf:definition}, {prf:theorem}, {prf:lemma}, {prf:proof}, ... numbered per post.
+# Its "Proof Index" page is not a page a blog wants.
+html_domain_indices = False
 
 # -- Math ----------------------------------------------------------------------------------------
 # Typeset at build time by KaTeX (deepdive.math); these macros reach KaTeX and the MathJax fallback.

@@ -25,6 +25,7 @@ FEATURES = (
     "deepdive.listings",
     "deepdive.series",
     "deepdive.citations",
+    "deepdive.notebooks",
     "deepdive.numbering",
     "deepdive.linkindex",
     "deepdive.postpage",
