@@ -29,6 +29,7 @@ FEATURES = (
     "deepdive.numbering",
     "deepdive.linkindex",
     "deepdive.postpage",
+    "deepdive.citethis",
     "deepdive.feeds",
     "deepdive.site",
     "deepdive.outputs",

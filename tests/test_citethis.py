@@ -1,0 +1,140 @@
+"""Cite this post: a BibTeX entry with a copy button after each post, and Scholar meta tags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, post
+from pybtex.database import parse_string
+
+from deepdive.citethis import bibtex_escape
+
+TITLE = r'\<script>alert(1)\</script> & "quotes" at 50% of {braces}, $5 #1 a_b'
+# The title as the page shows it: MyST unescapes \<, smartquotes curl the quotes.
+SHOWN = "<script>alert(1)</script> & “quotes” at 50% of {braces}, $5 #1 a_b"
+PAGE_LINE = "{%- if deepdive_cite_this %}{{ deepdive_cite_this }}{% endif %}"
+META_LINES = """{%- for name, content in deepdive_citation_meta or [] %}
+  <meta name="{{ name|e }}" content="{{ content|e }}">
+  {%- endfor %}"""
+
+
+def site_templates(folder: Path) -> Path:
+    """The site's templates, with the two includes for this feature if they are not there yet."""
+    folder.mkdir()
+    page = (ROOT / "_templates" / "page.html").read_text(encoding="utf-8")
+    layout = (ROOT / "_templates" / "layout.html").read_text(encoding="utf-8")
+    if "deepdive_cite_this" not in page:
+        footer = '{%- if deepdive_post %}{% include "deepdive/post-footer.html" %}'
+        page = (
+            page.replace(footer, PAGE_LINE + "\n  " + footer)
+            if footer in page
+            else (page.replace("{% endblock %}", PAGE_LINE + "\n{% endblock %}", 1))
+        )
+    if "deepdive_citation_meta" not in layout:
+        layout = layout.replace("{% endblock %}", META_LINES + "\n{% endblock %}", 1)
+    (folder / "page.html").write_text(page, encoding="utf-8")
+    (folder / "layout.html").write_text(layout, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def build(build_site, tmp_path):
+    templates = site_templates(tmp_path / "templates")
+
+    def run(files: dict[str, str]):
+        result = build_site(
+            files, f"templates_path = [{str(templates)!r}]\nproject = 'Deep & Dives'\n"
+        )
+        assert result.returncode == 0, result.output
+        return result
+
+    return run
+
+
+def entry_of(soup):
+    block = soup.select_one("section.dd-cite")
+    assert block is not None, "no Cite this post block"
+    return block, block.select_one("div.highlight pre").get_text()
+
+
+def test_a_post_ends_with_a_bibtex_entry_for_it(build):
+    site = build(
+        {"posts/2024/ranking.md": post("2024-03-07", "Ranking with Bradley–Terry", "Text.")}
+    )
+    block, text = entry_of(site.html("posts/2024/ranking/"))
+    assert block.find("h2").get_text() == "Cite this post"
+    entry = parse_string(text, "bibtex").entries["author2024ranking"]
+    assert entry.type == "online"
+    assert [str(p) for p in entry.persons["author"]] == ["Author, Tess"]
+    assert entry.fields["title"] == "{Ranking with Bradley–Terry}"
+    assert entry.fields["organization"] == r"Deep \& Dives"
+    assert entry.fields["year"] == "2024"
+    assert entry.fields["month"] == "March"  # pybtex expands the `mar` macro
+    assert entry.fields["url"] == "https://blog.example.org/posts/2024/ranking/"
+    # The block follows the post's text, and only posts have one.
+    assert site.html("").select_one("section.dd-cite") is None
+
+
+def test_the_entry_gets_sphinx_copybuttons_copy_button(build):
+    site = build({"posts/2024/ranking.md": post("2024-03-07", "Ranking", "Text.")})
+    script = site.text("_static/copybutton.js")
+    selector = re.search(r"COPYBUTTON_SELECTOR = '([^']+)'", script).group(1)
+    soup = site.html("posts/2024/ranking/")
+    _, text = entry_of(soup)
+    assert any(pre.get_text() == text for pre in soup.select(selector)), selector
+
+
+def test_scholar_meta_tags_describe_the_post(build):
+    site = build(
+        {
+            "posts/2024/ranking.md": post(
+                "2024-03-07", "Ranking", "Text.", author="Ada Quant and Bo Li"
+            )
+        }
+    )
+    soup = site.html("posts/2024/ranking/")
+    meta = [(m["name"], m["content"]) for m in soup.select('meta[name^="citation_"]')]
+    assert meta == [
+        ("citation_title", "Ranking"),
+        ("citation_author", "Ada Quant"),
+        ("citation_author", "Bo Li"),
+        ("citation_publication_date", "2024/03/07"),
+        ("citation_journal_title", "Deep & Dives"),
+        ("citation_public_url", "https://blog.example.org/posts/2024/ranking/"),
+        ("citation_fulltext_html_url", "https://blog.example.org/posts/2024/ranking/"),
+    ]
+    assert not site.html("").select('meta[name^="citation_"]')
+    _, text = entry_of(soup)
+    assert "author       = {Ada Quant and Bo Li}" in text
+
+
+def test_a_hostile_title_is_text_in_the_page_and_escaped_in_the_entry(build):
+    site = build({"posts/2024/evil.md": post("2024-03-07", TITLE, "Text.")})
+    soup = site.html("posts/2024/evil/")
+    assert not [s for s in soup.find_all("script") if "alert(1)" in s.get_text()]
+    assert soup.select_one('meta[name="citation_title"]')["content"] == SHOWN
+    _, text = entry_of(soup)
+    entry = next(iter(parse_string(text, "bibtex").entries.values()))  # balanced braces: it parses
+    assert entry.fields["title"] == "{" + bibtex_escape(SHOWN) + "}"
+    assert entry.fields["title"] == (
+        r"{<script>alert(1)</script> \& “quotes” at 50\% of "
+        r"\textbraceleft{}braces\textbraceright{}, \$5 \#1 a\_b}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("R&D 100% $x$ #1 a_b", r"R\&D 100\% \$x\$ \#1 a\_b"),
+        (
+            "{a} \\ ~ ^",
+            r"\textbraceleft{}a\textbraceright{} \textbackslash{} "
+            r"\textasciitilde{} \textasciicircum{}",
+        ),
+        ("two\n  lines", "two lines"),
+    ],
+)
+def test_bibtex_special_characters_are_escaped(text, escaped):
+    assert bibtex_escape(text) == escaped
