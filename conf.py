@@ -95,6 +95,8 @@ html_theme = "pydata_sphinx_theme"
 # Follow the reader's system preference until they pick a mode (an unset mode makes the theme
 # log an error on every first visit).
 html_context = {"default_mode": "auto"}
+# Copy buttons on code and on the "Cite this post" entry, not on notebook outputs.
+copybutton_selector = "div:not(.output) > div.highlight pre"
 html_title = project
 html_css_files = ["deepdive.css"]
 html_sidebars = {"**": []}

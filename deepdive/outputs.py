@@ -1,4 +1,5 @@
-"""Delete output that lost its source: pages of deleted posts, listings and feeds of vanished tags."""
+"""Delete output that lost its source: pages of deleted posts, listings and feeds of vanished
+tags, copied sources, and search-index words no page contains any more."""
 
 from __future__ import annotations
 
@@ -26,6 +27,18 @@ def record_page(app: Sphinx, pagename: str, templatename: str, context: dict[str
         record_output(app, app.builder.get_outfilename(pagename))
 
 
+def drop_ghost_search_terms(app: Sphinx) -> list:
+    """``html-collect-pages`` (before Sphinx dumps the search index): forget words that no
+    document contains any more. Sphinx prunes removed and rewritten documents from each word's
+    set but keeps the emptied words, so an incremental index would differ from a clean one."""
+    indexer = getattr(app.builder, "indexer", None)
+    if indexer is not None:
+        for mapping in (indexer._mapping, indexer._title_mapping):
+            for word in [word for word, docnames in mapping.items() if not docnames]:
+                del mapping[word]
+    return []
+
+
 def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: Sphinx never deletes the page of a removed document, and a listing page
     nobody generates any more (a tag no post uses) would otherwise be deployed for ever."""
@@ -35,6 +48,8 @@ def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
     current = set(app.env.__dict__.pop("_deepdive_outputs", set()))
     for docname in app.env.found_docs:
         current.add(Path(app.builder.get_outfilename(docname)).relative_to(outdir).as_posix())
+        if app.config.html_copy_source:
+            current.add(_copied_source(app, docname))
     manifest = Path(app.doctreedir) / MANIFEST
     previous = set(json.loads(manifest.read_text())) if manifest.exists() else set()
     for relative in sorted(previous - current):
@@ -42,6 +57,16 @@ def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
         stale.unlink(missing_ok=True)
         _remove_empty_parents(stale.parent, outdir)
     manifest.write_text(json.dumps(sorted(current), indent=0), encoding="utf-8")
+
+
+def _copied_source(app: Sphinx, docname: str) -> str:
+    """Where Sphinx copies a document's source (``html_copy_source``), as StandaloneHTMLBuilder names it."""
+    suffix = app.env.doc2path(docname, False).suffix
+    link_suffix = app.config.html_sourcelink_suffix
+    name = docname + suffix
+    if not name.endswith(link_suffix):
+        name += link_suffix
+    return f"_sources/{name}"
 
 
 def _remove_empty_parents(folder: Path, outdir: Path) -> None:
@@ -52,6 +77,7 @@ def _remove_empty_parents(folder: Path, outdir: Path) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", record_page)
+    app.connect("html-collect-pages", drop_ghost_search_terms)
     # After every other build-finished handler has written its files.
     app.connect("build-finished", remove_stale_outputs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

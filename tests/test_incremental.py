@@ -1,0 +1,160 @@
+"""An incremental build's output is byte-identical to a clean build of the same sources."""
+
+from __future__ import annotations
+
+import filecmp
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import post, sphinx_build, write_site
+
+# Files that legitimately differ between an incremental and a clean build. Each needs a reason.
+EXCLUDED = {
+    ".buildinfo": "Sphinx's build fingerprint; not served to readers (GitHub Pages ignores dotfiles)",
+    ".buildinfo.bak": "Sphinx's backup of the fingerprint after a configuration change",
+}
+
+BIB = """@article{neal2011,
+  author = {Neal, Radford M.}, title = {MCMC using Hamiltonian dynamics}, journal = {Handbook of MCMC},
+  year = {2011}, doi = {10.1201/b10905-6}}
+@article{welling2011,
+  author = {Welling, Max and Teh, Yee Whye}, title = {Bayesian learning via SGLD}, journal = {ICML},
+  year = {2011}}
+"""
+CONF = 'bibtex_bibfiles = ["references.bib"]\n'
+
+
+def initial_files() -> dict[str, str]:
+    files = {"references.bib": BIB}
+    for n in range(6):
+        body = f"Post {n} body with $x_{n}^2$ and {{cite:p}}`neal2011`.\n\n(sec-{n})=\n## Part {n}\n\nMore text."
+        if n:
+            body += f"\n\nSee {{ref}}`sec-{n - 1}`."
+        files[f"posts/2024/p{n}.md"] = post(
+            f"2024-0{n + 1}-01", f"Title {n}", body, tags=f"[t{n % 3}, common]",
+            **({"series": "S", "series_order": n} if n in (1, 2) else {}),
+        )
+    return files
+
+
+def tree_differences(one: Path, two: Path) -> list[str]:
+    differences = []
+    names = {p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file()}
+    names |= {p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file()}
+    for name in sorted(names - set(EXCLUDED)):
+        a, b = one / name, two / name
+        if not a.exists() or not b.exists():
+            differences.append(f"{name}: only in {'incremental' if a.exists() else 'clean'} build")
+        elif not filecmp.cmp(a, b, shallow=False):
+            differences.append(f"{name}: contents differ")
+    return differences
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def change_body(src: Path, n: int) -> None:
+    edit(src / f"posts/2024/p{n}.md", f"Post {n} body", f"Post {n} edited body")
+
+
+def change_title(src: Path, n: int) -> None:
+    edit(src / f"posts/2024/p{n}.md", f"# Title {n}", f"# Retitled {n}")
+
+
+def change_tags(src: Path, n: int) -> None:
+    edit(src / f"posts/2024/p{n}.md", "common]", "retagged]")
+
+
+def change_date(src: Path, n: int) -> None:
+    edit(src / f"posts/2024/p{n}.md", f"date: 2024-0{n + 1}-01", "date: 2023-12-24")
+
+
+def change_series(src: Path, n: int) -> None:
+    path = src / f"posts/2024/p{n}.md"
+    text = path.read_text()
+    if "series:" in text:
+        path.write_text(text.replace("series: S\n", "").replace(f"series_order: {n}\n", ""))
+    else:
+        edit(path, "tags:", f"series: S\nseries_order: {n + 10}\ntags:")
+
+
+def drop_references_to(src: Path, n: int) -> None:
+    """Posts link to the previous post's section; unpublishing a post must not break the build."""
+    follower = src / f"posts/2024/p{n + 1}.md"
+    if follower.exists():
+        follower.write_text(follower.read_text().replace(f"See {{ref}}`sec-{n}`.", ""))
+
+
+def toggle_draft(src: Path, n: int) -> None:
+    path = src / f"posts/2024/p{n}.md"
+    if not path.exists():
+        return
+    text = path.read_text()
+    if "draft: true" in text:
+        path.write_text(text.replace("draft: true\n", ""))
+    else:
+        drop_references_to(src, n)
+        path.write_text(text.replace("tags:", "draft: true\ntags:", 1))
+
+
+def add_post(src: Path, n: int) -> None:
+    name = src / f"posts/2024/new{n}.md"
+    if not name.exists():
+        name.write_text(post("2024-11-01", f"New {n}", f"Fresh {{cite:t}}`welling2011`.", tags="[common, fresh]"))
+
+
+def delete_post(src: Path, n: int) -> None:
+    path = src / f"posts/2024/p{n}.md"
+    drop_references_to(src, n)
+    if path.exists():
+        path.unlink()
+
+
+def edit_bib(src: Path, n: int) -> None:
+    edit(src / "references.bib", "MCMC using Hamiltonian dynamics", f"MCMC using Hamiltonian dynamics ({n})")
+
+
+def edit_template(src: Path, n: int) -> None:
+    page = src / "_templates_extra/page.html"
+    page.parent.mkdir(exist_ok=True)
+    page.write_text('{% extends "!page.html" %}{% block body %}{{ super() }}<p>Edition ' + str(n) + "</p>{% endblock %}")
+
+
+CHANGES = [change_body, change_title, change_tags, change_date, change_series, toggle_draft, add_post,
+           delete_post, edit_bib, edit_template]
+
+
+def check_sequence(tmp_path: Path, steps: list[tuple]) -> None:
+    src = write_site(tmp_path / "src", initial_files(),
+                     CONF + 'templates_path.insert(0, "_templates_extra")\n')
+    (src / "_templates_extra").mkdir()
+    incremental = tmp_path / "incremental"
+    assert sphinx_build(src, incremental).returncode == 0
+    for step, (change, n) in enumerate(steps):
+        change(src, n)
+        inc = sphinx_build(src, incremental)
+        assert inc.returncode == 0, inc.output
+        clean_dir = tmp_path / f"clean{step}"
+        clean = sphinx_build(src, clean_dir)
+        assert clean.returncode == 0, clean.output
+        differences = tree_differences(incremental, clean_dir)
+        assert differences == [], f"after {change.__name__}({n}):\n" + "\n".join(differences)
+        shutil.rmtree(clean_dir)
+        shutil.rmtree(clean_dir.parent / (clean_dir.name + "-doctrees"))
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__)
+def test_each_named_change(tmp_path, change):
+    check_sequence(tmp_path, [(change, 3)])
+
+
+def test_a_random_sequence_of_changes(tmp_path):
+    rng = random.Random(20261121)
+    steps = [(rng.choice(CHANGES), rng.randrange(1, 5)) for _ in range(6)]
+    check_sequence(tmp_path, steps)
