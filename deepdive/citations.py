@@ -700,8 +700,20 @@ def reread_invalid(
     return sorted(get_domain(env).invalid - removed)
 
 
+def accessible_reference_list(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
+    """``html-page-context``: docutils writes each entry of a reference list as
+    ``role="doc-biblioentry"`` inside ``role="list"``; that DPUB role is deprecated and assistive
+    technology (and axe-core) do not accept it as a list item, so entries become plain list items."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinxcontrib.bibtex")
+    app.connect("html-page-context", accessible_reference_list)
     for name, (default, rebuild, _) in OPTIONS.items():
         app.add_config_value(name, default, rebuild, types=(str,))
     app.add_domain(CitationDomain, override=True)

@@ -334,8 +334,25 @@ def fail_build(app: Sphinx, exception: Exception | None) -> None:
         app.statuscode = 1
 
 
+_SUMMARY_TITLE = re.compile(r'<p class="(collapsed|expanded) admonition-title">(.*?)</p>')
+
+
+def valid_toggle_markup(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
+    """``html-page-context``: myst-nb puts ``<p>`` titles inside the ``<summary>`` of hidden
+    cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-notebooks.css)."""
+    body = context.get("body")
+    if body and "admonition-title" in body and "<summary" in body:
+        context["body"] = _SUMMARY_TITLE.sub(
+            r'<span class="\1 admonition-title">\2</span>', body
+        )
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_domain(NotebooksDomain)
+    app.add_css_file("deepdive-notebooks.css")
+    app.connect("html-page-context", valid_toggle_markup)
     app.connect("builder-inited", use_notebook_parser)
     app.connect("env-get-outdated", reread_failed)
     app.connect("build-finished", fail_build)

@@ -188,22 +188,6 @@ class AxeViolations(AssertionError):
     """axe-core found serious or critical accessibility violations."""
 
 
-# Known defects are marked on exactly the cases they break, so the suite stays green while they stay
-# visible: `raises=` keeps any other failure of those cases a real failure, and strict turns the fix
-# into a failure that asks for the mark to go.
-MATHJAX_CDN = (
-    "DEFECT: pages with math load MathJax from cdn.jsdelivr.net (Sphinx's default mathjax_path); "
-    "serve the maths from the site itself"
-)
-
-
-def known_defects(*reasons: str, raises: tuple[type[AssertionError], ...]) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, raises=raises, reason=" | ".join(reasons))
-
-
-MATHJAX_FROM_CDN = known_defects(MATHJAX_CDN, raises=(ThirdPartyRequest,))
-
-
 NOTE_ON_STATUS = "Failed to load resource: the server responded with a status of "
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser.support import MATHJAX_CDN, AxeViolations, ThirdPartyRequest, known_defects
+from browser.support import AxeViolations
 
 pytestmark = pytest.mark.browser
 
@@ -18,32 +18,8 @@ RUN_AXE = """async () => {
   }));
 }"""
 
-# Real violations in our own CSS and markup, for the maintainers to fix (see each reason).
-CONTRAST = (
-    "DEFECT color-contrast (serious), light mode: link colour #0a7d91 on var(--pst-color-surface) "
-    "#f3f4f5 is 4.37:1, needs 4.5:1: .dd-category chips (_static/deepdive.css .dd-category; "
-    "teaser.html, post-header.html) and the author card's links (.dd-author-card; author-card.html)"
-)
-CITATIONS = (
-    "DEFECT aria-required-children (critical): <div role=list class=citation-list> owns "
-    "a[role=doc-backlink] through role=doc-biblioentry entries: docutils' HTML5 writer renders the "
-    "nodes.citation that deepdive/citations.py emits for the References section"
-)
-KNOWN = {
-    ("home", "light"): [CONTRAST],
-    ("post", "light"): [CONTRAST, CITATIONS, MATHJAX_CDN],
-    ("post", "dark"): [CITATIONS, MATHJAX_CDN],
-    ("tag", "light"): [CONTRAST],
-}
 CASES = [
-    pytest.param(
-        name,
-        mode,
-        id=f"{name}-{mode}",
-        marks=[known_defects(*KNOWN[name, mode], raises=(AxeViolations, ThirdPartyRequest))]
-        if (name, mode) in KNOWN
-        else [],
-    )
+    pytest.param(name, mode, id=f"{name}-{mode}")
     for name in ("home", "post", "archive", "tag")
     for mode in ("light", "dark")
 ]

@@ -12,11 +12,11 @@ import snowballstemmer
 from bs4 import Tag
 from playwright.sync_api import expect
 
-from browser.support import MATHJAX_FROM_CDN, SitePages, resolve
+from browser.support import SitePages, resolve
 
 pytestmark = pytest.mark.browser
 
-POST = pytest.param("post", marks=MATHJAX_FROM_CDN)
+POST = "post"
 
 
 @pytest.mark.parametrize("name", ["home", POST, "archive", "tag", "series", "search"])
@@ -70,7 +70,6 @@ def code_text(pre: Tag) -> str:
     return "\n".join(lines).removesuffix("\n")
 
 
-@MATHJAX_FROM_CDN
 def test_copy_button_copies_exactly_the_code(tab, site_pages):
     wanted = [
         code_text(pre) for pre in site_pages.html(site_pages.post).select("div.highlight pre")
