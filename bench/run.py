@@ -176,80 +176,74 @@ def count_docs(site: Path, tool: Tool) -> int:
     return sum(1 for folder in ("posts", "pages") for _ in (site / folder).glob("*.md"))
 
 
-def run_sequence(
-    tool: Tool,
-    jobs: str,
-    template: Path,
-    work: Path,
-    data: corpus.Corpus,
-    posts: int,
-    repeat: int,
-    timeout: float,
-    keep: bool,
-) -> list[dict]:
-    """Copy the site fresh, then build once per scenario, each after the author's next edit."""
-    site = work / f"{posts}-{tool.name}-j{jobs}-r{repeat}"
-    if site.exists():
-        shutil.rmtree(site)
-    shutil.copytree(template, site, symlinks=True)
-    logs = work / "logs"
-    logs.mkdir(exist_ok=True)
-    outdir = output_dir(site, tool)
-    command = build_command(tool, jobs)
-    edited_path = corpus.post_path(site, data.edited, tool.flavour)
-    retag_path = corpus.post_path(site, data.retag_target, tool.flavour)
-    results = []
-    for scenario in SCENARIOS:
-        if results and results[-1]["timed_out"]:
+class Sequence:
+    """One tool's fresh copy of the site, built once per scenario after the author's next edit."""
+
+    def __init__(
+        self,
+        tool: Tool,
+        jobs: str,
+        template: Path,
+        work: Path,
+        data: corpus.Corpus,
+        posts: int,
+        repeat: int,
+    ) -> None:
+        self.tool, self.jobs, self.data, self.posts, self.repeat = tool, jobs, data, posts, repeat
+        self.site = work / f"{posts}-{tool.name}-j{jobs}-r{repeat}"
+        if self.site.exists():
+            shutil.rmtree(self.site)
+        shutil.copytree(template, self.site, symlinks=True)
+        self.logs = work / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.command = build_command(tool, jobs)
+        self.results: list[dict] = []
+
+    def step(self, scenario: str, timeout: float) -> dict:
+        """Make ``scenario``'s edit, build, and measure the build."""
+        tool, data, site = self.tool, self.data, self.site
+        base = {
+            "posts": self.posts,
+            "tool": tool.name,
+            "jobs": self.jobs,
+            "repeat": self.repeat,
+            "scenario": scenario,
+        }
+        if self.results and self.results[-1]["timed_out"]:
             # A hung build leaves nothing to rebuild incrementally; say so instead of hanging again.
-            results.append(
-                {
-                    "posts": posts,
-                    "tool": tool.name,
-                    "jobs": jobs,
-                    "repeat": repeat,
-                    "scenario": scenario,
-                    "ok": False,
-                    "timed_out": True,
-                    "returncode": None,
-                    "skipped": "an earlier build in this sequence timed out",
-                    "read": None,
-                }
-            )
-            continue
+            record = {
+                **base,
+                "ok": False,
+                "timed_out": True,
+                "returncode": None,
+                "read": None,
+                "skipped": "an earlier build in this sequence timed out",
+            }
+            self.results.append(record)
+            return record
         expected: list[str] = []
         if scenario == "edit":
-            corpus.append_sentence(edited_path)
+            corpus.append_sentence(corpus.post_path(site, data.edited, tool.flavour))
             expected = [docname(data.edited, tool)]
         elif scenario == "add":
             corpus.add_post(site, data, tool.flavour)
             expected = [docname(data.extra, tool)]
         elif scenario == "retag":
-            corpus.retag(retag_path, tool.flavour, corpus.retagged(data.retag_target))
+            path = corpus.post_path(site, data.retag_target, tool.flavour)
+            corpus.retag(path, tool.flavour, corpus.retagged(data.retag_target))
             expected = [docname(data.retag_target, tool)]
+        outdir = output_dir(site, tool)
         docs = count_docs(site, tool)
         before = measure.snapshot(outdir)
-        log = logs / f"{site.name}-{scenario}.log"
-        usage = measure.run_measured(command, site, build_env(), log, timeout)
+        log = self.logs / f"{site.name}-{scenario}.log"
+        usage = measure.run_measured(self.command, site, build_env(), log, timeout)
         after = measure.snapshot(outdir)
         text = log.read_text(encoding="utf-8", errors="replace")
         wrote = measure.written(before, after)
+        shown = {sys.executable: "python", str(nikola_bin()): "nikola"}
         record = {
-            "posts": posts,
-            "tool": tool.name,
-            "jobs": jobs,
-            "repeat": repeat,
-            "scenario": scenario,
-            "command": " ".join(
-                [
-                    "python"
-                    if part == sys.executable
-                    else Path(part).name
-                    if part == str(nikola_bin())
-                    else part
-                    for part in command
-                ]
-            ),
+            **base,
+            "command": " ".join(shown.get(part, part) for part in self.command),
             "ok": usage.returncode == 0 and not usage.timed_out,
             "returncode": usage.returncode,
             "timed_out": usage.timed_out,
@@ -282,10 +276,12 @@ def run_sequence(
             )
         if not record["ok"]:
             record["log_tail"] = text[-4000:]
-        results.append(record)
-    if not keep:
-        shutil.rmtree(site, ignore_errors=True)
-    return results
+        self.results.append(record)
+        return record
+
+    def close(self, keep: bool) -> None:
+        if not keep:
+            shutil.rmtree(self.site, ignore_errors=True)
 
 
 # -- Summaries -------------------------------------------------------------------------------------
@@ -346,16 +342,13 @@ def compute_ratios(
         for jobs in jobs_list:
             for scenario in SCENARIOS:
                 entry = {}
-                if "ablog" in names:
-                    entry["vs_ablog"] = ratio(
-                        cell(summary, posts, "deepdive", jobs, scenario),
-                        cell(summary, posts, "ablog", jobs, scenario),
-                    )
-                if "nikola" in names:
-                    entry["vs_nikola"] = ratio(
-                        cell(summary, posts, ours_for_nikola, jobs, scenario),
-                        cell(summary, posts, "nikola", jobs, scenario),
-                    )
+                pairs = {"ablog": "deepdive", "nikola": ours_for_nikola}
+                for other, ours in pairs.items():
+                    if other in names:
+                        a = cell(summary, posts, ours, jobs, scenario)
+                        b = cell(summary, posts, other, jobs, scenario)
+                        entry[f"vs_{other}"] = ratio(a, b)
+                        entry[f"vs_{other}_cpu"] = ratio(a, b, "cpu_s")
                 out.setdefault(str(posts), {}).setdefault(jobs, {})[scenario] = entry
     return out
 
@@ -388,7 +381,13 @@ def evaluate_targets(
         if r is None:
             add(jobs, label, False, "a build failed, see the runs")
         else:
-            add(jobs, label, r <= limit, f"{a['wall_s']:.2f} s / {b['wall_s']:.2f} s = {r:.2f}×")
+            cpu = ratio(a, b, "cpu_s")
+            add(
+                jobs,
+                label,
+                r <= limit,
+                f"{a['wall_s']:.2f} s / {b['wall_s']:.2f} s = {r:.2f}× (cpu {fmt(cpu)}×)",
+            )
 
     for jobs in jobs_list:
         ours = cell(summary, base, "deepdive", jobs, "nochange")
@@ -456,7 +455,7 @@ def print_tables(
             print(f"\n== {posts} posts, -j {jobs} ({os.cpu_count()} cores), median of {repeat} ==")
             print(
                 f"{'scenario':<18} {'tool':<22} {'wall s':>8} {'cpu s':>8} {'re-read':>8} "
-                f"{'pages':>6} {'peak MiB':>9} {'ours ÷ it':>10}"
+                f"{'pages':>6} {'peak MiB':>9} {'ours ÷ it: wall (cpu)':>22}"
             )
             for scenario in SCENARIOS:
                 first = True
@@ -465,16 +464,18 @@ def print_tables(
                     if c is None:
                         continue
                     rel = ""
-                    if tool.name == "ablog":
-                        rel = fmt(ratios[str(posts)][jobs][scenario].get("vs_ablog"), ".2f") + "×"
-                    elif tool.name == "nikola":
-                        rel = fmt(ratios[str(posts)][jobs][scenario].get("vs_nikola"), ".2f") + "×"
+                    if tool.name in ("ablog", "nikola"):
+                        entry = ratios[str(posts)][jobs][scenario]
+                        rel = (
+                            f"{fmt(entry.get('vs_' + tool.name))}× "
+                            f"({fmt(entry.get('vs_' + tool.name + '_cpu'))}×)"
+                        )
                     failed = f"  FAILED {c['failed']}/{c['runs']}" if c["failed"] else ""
                     print(
                         f"{SCENARIO_LABELS[scenario] if first else '':<18} {tool.label:<22} "
                         f"{fmt(c['wall_s']):>8} {fmt(c['cpu_s']):>8} {fmt(c['read'], 'g'):>8} "
                         f"{fmt(c['pages_written'], 'g'):>6} {fmt(c['max_rss_mib'], '.0f'):>9} "
-                        f"{rel:>10}{failed}"
+                        f"{rel:>22}{failed}"
                     )
                     first = False
             notes = set()
@@ -565,11 +566,12 @@ def profile(template: Path, data: corpus.Corpus, work: Path, results_dir: Path, 
         for package, seconds in top:
             print(f"  {package:<28} {seconds:7.2f} s  {100 * seconds / total:5.1f}%")
         cumulative = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])
-        print("  heaviest calls (cumulative, outside the interpreter's own frames):")
+        print("  heaviest calls outside Sphinx's and docutils' own machinery (cumulative):")
         shown = 0
         for (filename, line, func), (_, _, _, cumtime, _) in cumulative:
             package = _package_of(filename)
-            if package in ("python", "builtins", "sphinx.cmd", "cProfile") or func.startswith("<"):
+            core = package.startswith("sphinx") or package in ("docutils", "python", "builtins")
+            if core or package in ("cProfile", "runpy") or func.startswith("<"):
                 continue
             print(f"    {cumtime:7.2f} s  {package}: {func} ({Path(filename).name}:{line})")
             shown += 1
@@ -725,37 +727,44 @@ def main(argv: list[str] | None = None) -> int:
             templates[(posts, tool.name)] = template
 
     runs: list[dict] = []
-    total = args.repeat * len(sizes) * len(tools) * len(jobs_list)
+    total = args.repeat * len(sizes) * len(jobs_list) * len(SCENARIOS) * len(tools)
     done = 0
     for repeat in range(1, args.repeat + 1):
         for posts in sizes:
-            for tool in tools:
-                for jobs in jobs_list:
-                    done += 1
-                    log(
-                        f"[{done}/{total}] {posts} posts, {tool.label}, -j {jobs}, run {repeat} "
-                        f"({time.perf_counter() - started:.0f} s so far)"
-                    )
-                    data = corpora[(posts, tool.cites)]
-                    sequence = run_sequence(
-                        tool,
+            for jobs in jobs_list:
+                # Every tool takes the same scenario at nearly the same moment, in an order that
+                # rotates each repeat, so load from elsewhere on the machine falls on all alike.
+                shift = (repeat - 1) % len(tools)
+                order = tools[shift:] + tools[:shift]
+                sequences = [
+                    Sequence(
+                        t,
                         jobs,
-                        templates[(posts, tool.name)],
+                        templates[(posts, t.name)],
                         work / "runs",
-                        data,
+                        corpora[(posts, t.cites)],
                         posts,
                         repeat,
-                        args.timeout,
-                        args.keep,
                     )
-                    for record in sequence:
-                        if not record["ok"]:
+                    for t in order
+                ]
+                for scenario in SCENARIOS:
+                    for sequence in sequences:
+                        done += 1
+                        log(
+                            f"[{done}/{total}] {posts} posts, -j {jobs}, run {repeat}: "
+                            f"{SCENARIO_LABELS[scenario]}, {sequence.tool.label} "
+                            f"({time.perf_counter() - started:.0f} s so far)"
+                        )
+                        record = sequence.step(scenario, args.timeout)
+                        if not record["ok"] and not record.get("skipped"):
                             log(
-                                f"   !! {record['scenario']} build failed "
-                                f"(exit {record['returncode']}):\n"
+                                f"   !! build failed (exit {record['returncode']}):\n"
                                 + record.get("log_tail", "")[-1500:]
                             )
-                    runs.extend(sequence)
+                        runs.append(record)
+                for sequence in sequences:
+                    sequence.close(args.keep)
 
     summary = summarise(runs)
     ratios = compute_ratios(summary, tools, sizes, jobs_list)
