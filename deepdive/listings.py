@@ -46,6 +46,8 @@ class Teaser:
     external_url: str | None
     draft: bool
     author: str = ""
+    published_iso: str = ""
+    modified_iso: str = ""
     excerpt_html: str = ""
     read_more: bool = True
 
@@ -95,6 +97,8 @@ def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -
         external_url=post.external_url,
         draft=post.draft,
         author=post.author or app.config.author,
+        published_iso=post.date.isoformat(),
+        modified_iso=post.last_changed.isoformat(),
     )
     if with_excerpt:
         card.excerpt_html = render_fragment(app, post.excerpt, pagename, post.docname)

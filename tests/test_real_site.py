@@ -35,3 +35,13 @@ def test_pages_load_nothing_from_third_party_hosts(real_site):
                 if host and host != OWN_HOST and not (tag == "link" and element.get("rel") in (["canonical"], ["alternate"])):
                     offenders.append(f"{path.relative_to(real_site.outdir)}: <{tag} {attribute}={url}>")
     assert offenders == []
+
+
+def test_the_draft_on_the_real_site_is_nowhere_in_the_published_build(real_site):
+    drafts = [p for p in (real_site.srcdir / "posts").rglob("*.md") if "\ndraft: true" in p.read_text()]
+    assert drafts, "the real site keeps one draft as an example"
+    for draft in drafts:
+        slug = draft.stem
+        assert not any(real_site.outdir.rglob(f"{slug}/index.html"))
+        for published in ("sitemap.xml", "atom.xml", "rss.xml", "searchindex.js", "index.html"):
+            assert slug not in real_site.text(published), published

@@ -147,6 +147,21 @@ def test_canonical_opengraph_and_description(site):
     assert page.select_one('meta[property="og:url"]')["content"] == "https://blog.example.org/posts/2023/deep/"
     assert page.select_one('meta[property="og:title"]')["content"] == "A deep dive"
     assert page.select_one('meta[name="description"]')["content"] == "A one-line summary."
+    published = page.select_one('meta[property="article:published_time"]')["content"]
+    assert published == "2023-06-01T00:00:00+00:00"
+    # The newest update note is the modified time.
+    assert page.select_one('meta[property="article:modified_time"]')["content"] == "2024-09-30T00:00:00+00:00"
+
+
+def test_custom_domain_writes_cname(tmp_path):
+    srcdir = write_site(tmp_path / "site", {"posts/2024/a.md": post()}, 'deepdive_cname = "blog.example.org"\n')
+    build = sphinx_build(srcdir)
+    assert build.returncode == 0, build.output
+    assert build.text("CNAME") == "blog.example.org\n"
+
+
+def test_no_cname_for_a_project_site(site):
+    assert not (site.outdir / "CNAME").exists()
 
 
 def test_sitemap_robots_and_404(site):
