@@ -28,6 +28,7 @@ FEATURES = (
     "deepdive.notebooks",
     "deepdive.numbering",
     "deepdive.linkindex",
+    "deepdive.crossrefs",
     "deepdive.postpage",
     "deepdive.citethis",
     "deepdive.feeds",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from docutils.utils import new_document
 from sphinx import addnodes
+from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str, sour
             del element["refid"]
     for xref in document.findall(addnodes.pending_xref):
         xref["refdoc"] = pagename
-    app.env.resolve_references(document, pagename, builder)
+    # A broken reference in an excerpt was already reported where the post itself was resolved.
+    with logging.suppress_logging():
+        app.env.resolve_references(document, pagename, builder)
 
     saved = {name: getattr(builder, name, None) for name in _BUILDER_STATE}
     try:
