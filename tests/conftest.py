@@ -14,6 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
+# Sphinx colours its output when CI=true; tests read that output, so every build they start is
+# plain text (subprocesses inherit this).
+os.environ["NO_COLOR"] = "1"
 
 # The smallest conf.py that is still a Deep Dives site; tests append what they need.
 SMALL_CONF = """
