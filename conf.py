@@ -40,7 +40,9 @@ extensions = [
 root_doc = "index"
 language = "en"
 include_patterns = ["index.md", "about.md", "posts/**", "categories/**"]
-exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
+# Folders Sphinx would otherwise walk on every build looking for sources.
+exclude_patterns = ["_build", ".venv", ".git", "node_modules", "bench", "tests", "deepdive", ".github",
+                    "**/.ipynb_checkpoints"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 nitpicky = True
