@@ -11,7 +11,7 @@ SPHINXOPTS ?=
 # -W: any warning fails the build; --keep-going: report every problem, not just the first.
 STRICT := -W --keep-going -n
 
-.PHONY: help html live test new bench clean lock
+.PHONY: help html live test new bench weight clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ test: $(INSTALLED) $(NODE_INSTALLED) ## run the test suite (builds real sites)
 
 new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
 	$(BIN)/python -m deepdive.newpost --title "$(TITLE)" --tags "$(TAGS)"
+
+weight: $(INSTALLED) $(NODE_INSTALLED) ## page weight of the heaviest post vs plain ABlog (median of 3 first views)
+	$(BIN)/python bench/weight.py $(WEIGHT_ARGS)
 
 clean: ## delete build output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache

@@ -35,6 +35,7 @@ FEATURES = (
     "deepdive.site",
     "deepdive.outputs",
     "deepdive.csp",
+    "deepdive.iconfont",
     "deepdive.previews",
     "deepdive.sidenotes",
 )

@@ -1,0 +1,92 @@
+"""Cut the theme's icon fonts down to the icons the site shows (they are most of a page's weight)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+FONT_FOLDER = Path("_static/vendor/fontawesome/webfonts")
+THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
+# `.fa-magnifying-glass,.fa-search{--fa:"\f002"}` in the theme's stylesheet: classes -> code point.
+_ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"\\([0-9a-f]+)"')
+# `--pst-icon-info-circle:""`: glyphs the theme's CSS puts in ::before/::after content.
+_CSS_GLYPH = re.compile(r'--pst-icon-[a-z-]+:"([\ue000-\uf8ff])"')
+_ICON_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
+
+
+def used_code_points(outdir: Path) -> set[int]:
+    """Code points of every icon named in the built pages and scripts, or used by the theme's CSS."""
+    css = (outdir / THEME_CSS).read_text(encoding="utf-8")
+    icons = {
+        name: int(code, 16)
+        for selectors, code in _ICON_RULE.findall(css)
+        for name in re.findall(r"\.fa-([a-z0-9-]+)", selectors)
+    }
+    names: set[str] = set()
+    for pattern in ("**/*.html", "_static/**/*.js"):
+        for path in outdir.glob(pattern):
+            names.update(_ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="ignore")))
+    points = {icons[name] for name in names if name in icons}
+    points.update(ord(glyph) for glyph in _CSS_GLYPH.findall(css))
+    return points
+
+
+def subset_font(original: Path, code_points: set[int]) -> bytes:
+    """A WOFF2 font holding only ``code_points`` (and what they need) from ``original``."""
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    font = TTFont(original)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(code_points))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def theme_fonts() -> Path:
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / (
+        "vendor/fontawesome/webfonts"
+    )
+
+
+def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: Sphinx has copied the theme's full fonts again; replace them with subsets.
+
+    Subsets are cached beside the doctrees by the set of code points, so an incremental build
+    only copies bytes.
+    """
+    if exception or app.builder.format != "html" or app.config.html_theme != "pydata_sphinx_theme":
+        return
+    outdir = Path(app.outdir)
+    if not (outdir / THEME_CSS).is_file():
+        return
+    points = used_code_points(outdir)
+    key = hashlib.sha256(",".join(map(str, sorted(points))).encode()).hexdigest()[:16]
+    cache = Path(app.doctreedir) / "deepdive-icon-fonts" / key
+    for original in sorted(theme_fonts().glob("*.woff2")):
+        cached = cache / original.name
+        if not cached.is_file():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(subset_font(original, points))
+        shutil.copyfile(cached, outdir / FONT_FOLDER / original.name)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("build-finished", shrink_icon_fonts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,42 @@
+"""The theme's icon fonts are cut down to the icons the site shows."""
+
+from __future__ import annotations
+
+import io
+
+from fontTools.ttLib import TTFont
+
+from conftest import post
+from deepdive.iconfont import theme_fonts
+
+FONTS = "_static/vendor/fontawesome/webfonts"
+
+
+def code_points(data: bytes) -> set[int]:
+    return set(TTFont(io.BytesIO(data)).getBestCmap())
+
+
+def test_icon_fonts_keep_only_the_icons_in_use(build_site):
+    build = build_site({"posts/2024/a.md": post()},
+                       'deepdive_social_links = [{"name": "GitHub", "url": "https://github.com/x", '
+                       '"icon": "fa-brands fa-github"}]\n')
+    assert build.returncode == 0, build.output
+    solid = (build.outdir / FONTS / "fa-solid-900.woff2").read_bytes()
+    brands = (build.outdir / FONTS / "fa-brands-400.woff2").read_bytes()
+    original = (theme_fonts() / "fa-solid-900.woff2").stat().st_size
+    assert len(solid) < original / 10
+    assert {0xF185, 0xF186, 0xF002} <= code_points(solid)  # sun, moon, magnifying glass
+    assert 0xF09B in code_points(brands)  # github
+    assert 0xF001 not in code_points(solid)  # music: on no page
+
+
+def test_rebuilding_keeps_the_subset(make_site):
+    from conftest import sphinx_build
+
+    srcdir = make_site({"posts/2024/a.md": post()})
+    first = sphinx_build(srcdir)
+    second = sphinx_build(srcdir)
+    assert second.returncode == 0, second.output
+    assert (first.outdir / FONTS / "fa-solid-900.woff2").read_bytes() == (
+        second.outdir / FONTS / "fa-solid-900.woff2").read_bytes()
+    assert (second.outdir / FONTS / "fa-solid-900.woff2").stat().st_size < 20_000
