@@ -9,7 +9,11 @@ copyright = "2024–2026, Ada Quant"
 deepdive_author_bio = "Long-form notes on probabilistic machine learning, sampling and inference."
 deepdive_social_links = [
     {"name": "GitHub", "url": "https://github.com/deep-dives", "icon": "fa-brands fa-github"},
-    {"name": "Mastodon", "url": "https://mathstodon.xyz/@deepdives", "icon": "fa-brands fa-mastodon"},
+    {
+        "name": "Mastodon",
+        "url": "https://mathstodon.xyz/@deepdives",
+        "icon": "fa-brands fa-mastodon",
+    },
     {"name": "X / Twitter", "url": "https://x.com/deepdives", "icon": "fa-brands fa-x-twitter"},
     {"name": "Email", "url": "mailto:hello@deep-dives.example", "icon": "fa-solid fa-envelope"},
 ]
@@ -41,8 +45,17 @@ root_doc = "index"
 language = "en"
 include_patterns = ["index.md", "about.md", "posts/**", "categories/**"]
 # Folders Sphinx would otherwise walk on every build looking for sources.
-exclude_patterns = ["_build", ".venv", ".git", "node_modules", "bench", "tests", "deepdive", ".github",
-                    "**/.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    ".venv",
+    ".git",
+    "node_modules",
+    "bench",
+    "tests",
+    "deepdive",
+    ".github",
+    "**/.ipynb_checkpoints",
+]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 nitpicky = True
@@ -50,7 +63,14 @@ nitpicky = True
 numfig = True
 
 # -- MyST --------------------------------------------------------------------------------------
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "smartquotes", "attrs_inline"]
+myst_enable_extensions = [
+    "dollarmath",
+    "amsmath",
+    "colon_fence",
+    "deflist",
+    "smartquotes",
+    "attrs_inline",
+]
 myst_heading_anchors = 3
 
 # -- Notebooks ---------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ def reset_blog_singleton(app: Sphinx) -> None:
     Blog._dict.clear()
 
 
-def merge_ablog_posts(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+def merge_ablog_posts(
+    app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
+) -> None:
     """Carry ABlog's per-document post records back from parallel reader processes."""
     theirs = getattr(other, "ablog_posts", {})
     ours = env.__dict__.setdefault("ablog_posts", {})
@@ -37,7 +39,8 @@ def drop_ablog_generators(app: Sphinx) -> None:
     links in feeds; :mod:`deepdive.listings` and :mod:`deepdive.feeds` replace both."""
     listeners = app.events.listeners["html-collect-pages"]
     listeners[:] = [
-        listener for listener in listeners
+        listener
+        for listener in listeners
         if listener.handler not in (generate_archive_pages, generate_atom_feeds)
     ]
 

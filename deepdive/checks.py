@@ -26,9 +26,15 @@ def check_slugs(app: Sphinx, env: BuildEnvironment) -> None:
             continue
         files = [str(env.doc2path(d, False)) for d in sorted(docnames)]
         for docname in sorted(docnames)[1:]:
-            warn(app, docname, Problem(
-                f"duplicate slug {slug!r}: {' and '.join(files)} would both be '{slug}'. "
-                "Rename one of the files (the file name is the post's slug)"), subtype="slug")
+            warn(
+                app,
+                docname,
+                Problem(
+                    f"duplicate slug {slug!r}: {' and '.join(files)} would both be '{slug}'. "
+                    "Rename one of the files (the file name is the post's slug)"
+                ),
+                subtype="slug",
+            )
 
 
 def check_tags(app: Sphinx, env: BuildEnvironment) -> None:
@@ -38,8 +44,12 @@ def check_tags(app: Sphinx, env: BuildEnvironment) -> None:
         for tag in post.tags:
             slug = slugify(tag)
             if not slug:
-                warn(app, docname, Problem(f"tag {tag!r} has no letters or digits to make a URL from"),
-                     subtype="tags")
+                warn(
+                    app,
+                    docname,
+                    Problem(f"tag {tag!r} has no letters or digits to make a URL from"),
+                    subtype="tags",
+                )
                 continue
             spellings[slug].setdefault(tag, docname)
     for slug, tags in sorted(spellings.items()):
@@ -47,9 +57,16 @@ def check_tags(app: Sphinx, env: BuildEnvironment) -> None:
             continue
         where = "; ".join(f"{tag!r} in {env.doc2path(d, False)}" for tag, d in tags.items())
         first = next(iter(tags.values()))
-        warn(app, first, Problem(
-            f"tags {', '.join(repr(t) for t in tags)} would share the page tags/{slug}/ ({where}). "
-            "Spell the tag the same way in every post"), subtype="tags")
+        warn(
+            app,
+            first,
+            Problem(
+                f"tags {', '.join(repr(t) for t in tags)} would share the page "
+                f"tags/{slug}/ ({where}). "
+                "Spell the tag the same way in every post"
+            ),
+            subtype="tags",
+        )
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -705,7 +705,8 @@ def accessible_reference_list(
 ) -> None:
     """``html-page-context``: docutils writes each entry of a reference list as
     ``role="doc-biblioentry"`` inside ``role="list"``; that DPUB role is deprecated and assistive
-    technology (and axe-core) do not accept it as a list item, so entries become plain list items."""
+    technology (and axe-core) do not accept it as a list item, so entries become plain list
+    items."""
     body = context.get("body")
     if body and 'role="doc-biblioentry"' in body:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')

@@ -20,12 +20,22 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
     "deepdive_show_drafts": (False, "env", (bool,), "True or False"),
     "deepdive_posts_per_page": (10, "html", (int,), "a whole number from 1 up"),
     "deepdive_author_bio": ("", "html", (str,), "one line of text"),
-    "deepdive_social_links": ([], "html", (list,), "a list of {'name': ..., 'url': ..., 'icon': ...}"),
+    "deepdive_social_links": (
+        [],
+        "html",
+        (list,),
+        "a list of {'name': ..., 'url': ..., 'icon': ...}",
+    ),
     "deepdive_newsletter_url": ("", "html", (str,), "an https:// address, or ''"),
     "deepdive_feed_length": (20, "html", (int,), "how many newest posts each feed holds"),
     "deepdive_cname": ("", "html", (str,), "a custom domain such as 'blog.example.org', or ''"),
     "deepdive_csp": (True, "html", (bool,), "True or False"),
-    "deepdive_csp_extra": ({}, "html", (dict,), "extra CSP sources, e.g. {'frame-src': ['https://…']}"),
+    "deepdive_csp_extra": (
+        {},
+        "html",
+        (dict,),
+        "extra CSP sources, e.g. {'frame-src': ['https://…']}",
+    ),
 }
 
 

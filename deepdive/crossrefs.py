@@ -26,8 +26,9 @@ HOW_TO_LABEL = {
 def explain_missing_reference(app: Sphinx, domain: Domain, node: nodes.Element) -> bool | None:
     """``warn-missing-reference``: replace Sphinx's terse warning for labels and equations."""
     reftype = node.get("reftype")
-    if reftype not in HOW_TO_LABEL:
-        return None
+    expected_domain = "math" if reftype == "eq" else "std"
+    if reftype not in HOW_TO_LABEL or domain is None or domain.name != expected_domain:
+        return None  # other domains' roles (``{prf:ref}``, …) keep their own messages
     target = node.get("reftarget", "")
     env = app.env
     anonlabels = env.domains.standard_domain.anonlabels
@@ -36,7 +37,9 @@ def explain_missing_reference(app: Sphinx, domain: Domain, node: nodes.Element) 
         logger.warning(
             f"{{ref}}`{target}`: the label in {env.doc2path(docname, False)} is not on a heading, "
             f"so there is no title to show; give the link its own text: {{ref}}`text <{target}>`.",
-            location=node, type="ref", subtype=reftype,
+            location=node,
+            type="ref",
+            subtype=reftype,
         )
         return True
     if reftype == "eq":

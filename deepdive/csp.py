@@ -1,4 +1,4 @@
-"""A Content-Security-Policy ``<meta>`` that lets the site's own scripts run and nothing a post injects."""
+"""A Content-Security-Policy ``<meta>``: the site's own scripts run, nothing a post injects does."""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ POST_SUFFIXES = (".md", ".ipynb")
 
 
 def is_draft(path: Path) -> bool:
-    """True when the file's front matter says ``draft: true``; unreadable front matter is not a draft
+    """True when the file's front matter says ``draft: true``; unreadable front matter is not a
+    draft
     here (the build's own validation reports it)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -35,7 +36,7 @@ def is_draft(path: Path) -> bool:
 
 
 def draft_patterns(srcdir: str | Path, posts_dir: str = "posts") -> list[str]:
-    """``exclude_patterns`` entries for every draft under ``posts_dir``, sorted for stable config."""
+    """``exclude_patterns`` entries for every draft under ``posts_dir``, sorted (stable config)."""
     root = Path(srcdir)
     found = [
         path.relative_to(root).as_posix()

@@ -45,10 +45,14 @@ def absolutize(fragment: str, base_url: str) -> str:
             if value is not None:
                 element.set(attribute, urljoin(base_url, value))
         if element.get("srcset"):
-            element.set("srcset", ", ".join(
-                " ".join([urljoin(base_url, part.split()[0]), *part.split()[1:]])
-                for part in element.get("srcset").split(",") if part.strip()
-            ))
+            element.set(
+                "srcset",
+                ", ".join(
+                    " ".join([urljoin(base_url, part.split()[0]), *part.split()[1:]])
+                    for part in element.get("srcset").split(",")
+                    if part.strip()
+                ),
+            )
     inner = (root.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root
     )
@@ -59,7 +63,9 @@ def _cache_path(app: Sphinx, docname: str) -> Path:
     return Path(app.doctreedir) / "deepdive-feed-bodies" / f"{docname}.html"
 
 
-def capture_body(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+def capture_body(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """``html-page-context``: keep each post's rendered body, made absolute, for the feeds.
 
     Pages are only rewritten when they change, so the bodies live in a cache beside the doctrees
@@ -85,7 +91,9 @@ def _entry_content(app: Sphinx, post: Post) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def build_feed(app: Sphinx, posts: list[Post], title: str, page: str, self_url: str) -> FeedGenerator:
+def build_feed(
+    app: Sphinx, posts: list[Post], title: str, page: str, self_url: str
+) -> FeedGenerator:
     """One feed of ``posts`` (newest first) whose alternate link is the listing ``page``."""
     feed = FeedGenerator()
     feed.id(absolute_url(app, page))
@@ -134,8 +142,14 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
             by_tag[slugify(tag)].append(post)
             names.setdefault(slugify(tag), tag)
     for slug, tagged in sorted(by_tag.items()):
-        feeds.append((tagged, f"{app.config.project}: posts tagged “{names[slug]}”", f"tags/{slug}",
-                      outdir / "tags" / slug))
+        feeds.append(
+            (
+                tagged,
+                f"{app.config.project}: posts tagged “{names[slug]}”",
+                f"tags/{slug}",
+                outdir / "tags" / slug,
+            )
+        )
     for feed_posts, title, page, folder in feeds:
         folder.mkdir(parents=True, exist_ok=True)
         for kind in FEED_FORMATS:
@@ -146,15 +160,20 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
             record_output(app, folder / f"{kind}.xml")
 
 
-def feed_links(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    """``html-page-context``: the site feeds' URLs, for ``<link rel=alternate>`` and the navbar icon.
+def feed_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """``html-page-context``: the site feeds' URLs, for ``<link rel=alternate>`` and the navbar.
 
     Built with the page's own ``pathto`` so that pages served from anywhere (the 404 page, whose
     ``pathto`` sphinx-notfound-page makes absolute) link correctly.
     """
     if app.config.html_baseurl and "pathto" in context:
         pathto = context["pathto"]
-        context["deepdive_site_feeds"] = {"atom": pathto("atom.xml", 1), "rss": pathto("rss.xml", 1)}
+        context["deepdive_site_feeds"] = {
+            "atom": pathto("atom.xml", 1),
+            "rss": pathto("rss.xml", 1),
+        }
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -26,7 +26,9 @@ FIELDS = {
 PASSTHROUGH = {"myst", "mystnb", "html_meta", "kernelspec", "jupytext", "file_format", "orphan"}
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 _SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})$")
 
 
@@ -78,7 +80,9 @@ def split_front_matter(source: str) -> tuple[str, int] | None:
     return None
 
 
-def parse_front_matter(text: str, first_line: int, tz: str = "UTC", now: datetime | None = None) -> FrontMatter:
+def parse_front_matter(
+    text: str, first_line: int, tz: str = "UTC", now: datetime | None = None
+) -> FrontMatter:
     """Validate front matter YAML; every problem carries the file line it was found on."""
     result = FrontMatter(present=True)
     try:
@@ -89,16 +93,21 @@ def parse_front_matter(text: str, first_line: int, tz: str = "UTC", now: datetim
         line = first_line + mark.line if mark else first_line
         reason = getattr(error, "problem", None) or str(error)
         result.problems.append(
-            Problem(f"front matter is not valid YAML ({reason}); check the indentation and quoting", line)
+            Problem(
+                f"front matter is not valid YAML ({reason}); check the indentation and quoting",
+                line,
+            )
         )
         return result
     if root is None:
         return result
     if not isinstance(root, yaml.MappingNode):
-        result.problems.append(Problem("front matter must be a set of `key: value` lines", first_line))
+        result.problems.append(
+            Problem("front matter must be a set of `key: value` lines", first_line)
+        )
         return result
 
-    for key_node, value_node in root.value:
+    for key_node, _value_node in root.value:
         key = key_node.value
         line = first_line + key_node.start_mark.line
         value = values[key]
@@ -115,16 +124,21 @@ def parse_front_matter(text: str, first_line: int, tz: str = "UTC", now: datetim
 
     if result.date is None and not any("`date`" in p.message for p in result.problems):
         result.problems.append(
-            Problem("missing `date`: add a line like `date: 2024-03-01` to the front matter", first_line)
+            Problem(
+                "missing `date`: add a line like `date: 2024-03-01` to the front matter", first_line
+            )
         )
     if result.series_order is not None and result.series is None:
-        result.problems.append(Problem("`series_order` is set but `series` is not: name the series", first_line))
+        result.problems.append(
+            Problem("`series_order` is set but `series` is not: name the series", first_line)
+        )
     now = now or datetime.now(UTC)
     if result.date is not None and result.date > now and not result.draft:
         result.problems.append(
             Problem(
-                f"`date` {result.date:%Y-%m-%d %H:%M} UTC is in the future, so this post would be hidden "
-                "from the home page, archive and feeds until then. Add `draft: true` to keep it as a draft, "
+                f"`date` {result.date:%Y-%m-%d %H:%M} UTC is in the future, so this post would be "
+                "hidden from the home page, archive and feeds until then. Add `draft: true` to keep "
+                "it as a draft, "
                 "or correct the date",
                 _line_of(root, "date", first_line),
             )
@@ -166,11 +180,15 @@ def parse_date(value: object, tz: str = "UTC") -> datetime:
                 f"e.g. {_iso_guess(year, b, a)} or {_iso_guess(year, a, b)}"
             )
         if not (_ISO_DATE.match(text) or _ISO_DATETIME.match(text)):
-            raise _Invalid(f"{text!r} is not a date. Write it as 2024-03-01 or 2024-03-01T14:30:00+01:00")
+            raise _Invalid(
+                f"{text!r} is not a date. Write it as 2024-03-01 or 2024-03-01T14:30:00+01:00"
+            )
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as error:
-            raise _Invalid(f"{text!r} is not a real date ({error}). Write it as 2024-03-01") from None
+            raise _Invalid(
+                f"{text!r} is not a real date ({error}). Write it as 2024-03-01"
+            ) from None
     else:
         raise _Invalid(f"{value!r} is not a date. Write it as 2024-03-01")
     if parsed.tzinfo is None:
@@ -220,7 +238,9 @@ def _check_draft(result: FrontMatter, value: object, tz: str) -> None:
 def _check_url(result: FrontMatter, value: object, tz: str) -> None:
     parsed = urlparse(value) if isinstance(value, str) else None
     if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise _Invalid(f"must be a full http(s) address such as https://example.org/post, not {value!r}")
+        raise _Invalid(
+            f"must be a full http(s) address such as https://example.org/post, not {value!r}"
+        )
     result.external_url = value
 
 

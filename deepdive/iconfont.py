@@ -1,4 +1,4 @@
-"""Cut the theme's icon fonts down to the icons the site shows (they are most of a page's weight)."""
+"""Cut the theme's icon fonts down to the icons the site shows (a third of a page's weight)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _ICON_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
 
 
 def used_code_points(outdir: Path) -> set[int]:
-    """Code points of every icon named in the built pages and scripts, or used by the theme's CSS."""
+    """Code points of every icon named in built pages and scripts, or used by the theme's CSS."""
     css = (outdir / THEME_CSS).read_text(encoding="utf-8")
     icons = {
         name: int(code, 16)
@@ -47,7 +47,7 @@ def subset_font(original: Path, code_points: set[int]) -> bytes:
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
-    font = TTFont(original)
+    font = TTFont(original, recalcTimestamp=False)  # reproducible: keep the original timestamp
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(code_points))
     subsetter.subset(font)
@@ -60,13 +60,17 @@ def subset_font(original: Path, code_points: set[int]) -> bytes:
 def theme_fonts() -> Path:
     import pydata_sphinx_theme
 
-    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / (
-        "vendor/fontawesome/webfonts"
+    return (
+        Path(pydata_sphinx_theme.__file__).parent
+        / "theme"
+        / "pydata_sphinx_theme"
+        / "static"
+        / ("vendor/fontawesome/webfonts")
     )
 
 
 def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: Sphinx has copied the theme's full fonts again; replace them with subsets.
+    """``build-finished``: Sphinx copied the theme's full fonts again; replace them with subsets.
 
     Subsets are cached beside the doctrees by the set of code points, so an incremental build
     only copies bytes.

@@ -1,4 +1,4 @@
-"""What each post page shows of *other* posts, computed once per build, and which pages it makes stale."""
+"""What each post page shows of *other* posts, computed once per build; which pages go stale."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ class PostLinks:
     related: tuple[str, ...] = ()
 
     def docnames(self) -> list[str]:
-        return [d for d in (self.older, self.newer, *self.series, *self.backlinks, *self.related) if d]
+        return [
+            d for d in (self.older, self.newer, *self.series, *self.backlinks, *self.related) if d
+        ]
 
 
 def listed(env: BuildEnvironment, show_drafts: bool) -> list[Post]:
@@ -63,9 +65,21 @@ def _page_signature(links: PostLinks, posts: dict[str, Post]) -> tuple:
 
 def _listing_signature(post: Post) -> tuple:
     """What listing pages print of a post."""
-    return (post.docname, post.title, post.date, post.updated, tuple(post.tags), post.category,
-            post.description, post.draft, post.series, post.series_order, post.external_url,
-            post.minutes, tuple(node.astext() for node in post.excerpt))
+    return (
+        post.docname,
+        post.title,
+        post.date,
+        post.updated,
+        tuple(post.tags),
+        post.category,
+        post.description,
+        post.draft,
+        post.series,
+        post.series_order,
+        post.external_url,
+        post.minutes,
+        tuple(node.astext() for node in post.excerpt),
+    )
 
 
 def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -79,7 +93,7 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """
     posts = get_posts(env)
     links = build_links(env, app.config.deepdive_show_drafts)
-    signatures = {d: _page_signature(l, posts) for d, l in links.items()}
+    signatures = {docname: _page_signature(entry, posts) for docname, entry in links.items()}
     listings = sorted(_listing_signature(p) for p in posts.values())
     previous = getattr(env, "deepdive_page_signatures", {})
     previous_listings = getattr(env, "deepdive_listing_signature", None)
@@ -108,7 +122,8 @@ def _referrers_of(env: BuildEnvironment, reread: set[str], posts) -> set[str]:
     if not reread:
         return set()
     return {
-        post.docname for post in posts
+        post.docname
+        for post in posts
         if post.docname not in reread
         and any(resolve_target(env, post.docname, t, x) in reread for t, x in post.references)
     }

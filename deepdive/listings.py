@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from html import escape
 from dataclasses import dataclass, field
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from deepdive.posts import Post
@@ -152,7 +152,11 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     yield "tags", index_context(app, "tags", "Tags", names, by_tag), "deepdive/index.html"
     for slug, tagged in by_tag.items():
         pagename = f"tags/{slug}"
-        yield pagename, group_context(app, pagename, f"Posts tagged “{names[slug]}”", tagged, feed=True), "deepdive/group.html"
+        yield (
+            pagename,
+            group_context(app, pagename, f"Posts tagged “{names[slug]}”", tagged, feed=True),
+            "deepdive/group.html",
+        )
 
     by_category: dict[str, list[Post]] = defaultdict(list)
     category_names: dict[str, str] = {}
@@ -160,12 +164,20 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         if post.category:
             by_category[slugify(post.category)].append(post)
             category_names.setdefault(slugify(post.category), post.category)
-    yield "categories", index_context(app, "categories", "Categories", category_names, by_category), "deepdive/index.html"
+    yield (
+        "categories",
+        index_context(app, "categories", "Categories", category_names, by_category),
+        "deepdive/index.html",
+    )
     for slug, filed in by_category.items():
         pagename = f"categories/{slug}"
         if pagename in app.env.found_docs:
             continue  # the author wrote an introduction page; the listing is added to it
-        yield pagename, group_context(app, pagename, category_names[slug], filed), "deepdive/group.html"
+        yield (
+            pagename,
+            group_context(app, pagename, category_names[slug], filed),
+            "deepdive/group.html",
+        )
 
 
 def archive_context(app: Sphinx, posts: list[Post]) -> dict[str, Any]:
@@ -173,7 +185,11 @@ def archive_context(app: Sphinx, posts: list[Post]) -> dict[str, Any]:
     for post in posts:
         group = years.setdefault(post.date.year, Group(str(post.date.year)))
         group.teasers.append(teaser(app, post, "archive"))
-    return {"title": "Archive", "deepdive_groups": list(years.values()), "deepdive_count": len(posts)}
+    return {
+        "title": "Archive",
+        "deepdive_groups": list(years.values()),
+        "deepdive_count": len(posts),
+    }
 
 
 def index_context(
@@ -203,7 +219,7 @@ def group_context(
 
 
 def category_intro_listing(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
-    """``html-page-context``: an author-written ``categories/<slug>`` page gets its posts appended."""
+    """``html-page-context``: an author-written ``categories/<slug>`` page gets its posts."""
     if not pagename.startswith("categories/") or app.builder.format != "html":
         return
     slug = pagename.split("/", 1)[1]
@@ -211,7 +227,9 @@ def category_intro_listing(app: Sphinx, pagename: str, context: dict[str, Any]) 
     context["deepdive_category_teasers"] = [teaser(app, p, pagename) for p in filed]
 
 
-def home_page_listing(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+def home_page_listing(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """``html-page-context``: the root document is page 1 of the home listing."""
     if app.builder.format != "html":
         return

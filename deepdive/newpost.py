@@ -47,7 +47,9 @@ def new_post(title: str, tags: list[str], root: Path, today: datetime | None = N
     today = today or datetime.now(UTC)
     existing = sorted((root / "posts").glob(f"*/{slug}.*"))
     if existing:
-        raise FileExistsError(f"a post with the slug {slug!r} already exists: {existing[0].relative_to(root)}")
+        raise FileExistsError(
+            f"a post with the slug {slug!r} already exists: {existing[0].relative_to(root)}"
+        )
     path = root / "posts" / f"{today:%Y}" / f"{slug}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

@@ -344,9 +344,7 @@ def valid_toggle_markup(
     cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-notebooks.css)."""
     body = context.get("body")
     if body and "admonition-title" in body and "<summary" in body:
-        context["body"] = _SUMMARY_TITLE.sub(
-            r'<span class="\1 admonition-title">\2</span>', body
-        )
+        context["body"] = _SUMMARY_TITLE.sub(r'<span class="\1 admonition-title">\2</span>', body)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -21,8 +21,10 @@ def record_output(app: Sphinx, path: Path | str) -> None:
     )
 
 
-def record_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    """``html-page-context``: generated pages (listings, search, …) are rendered in the main process."""
+def record_page(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """``html-page-context``: generated pages (listings, search, …), rendered in the main process."""
     if app.builder.format == "html":
         record_output(app, app.builder.get_outfilename(pagename))
 
@@ -60,7 +62,7 @@ def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
 
 
 def _copied_source(app: Sphinx, docname: str) -> str:
-    """Where Sphinx copies a document's source (``html_copy_source``), as StandaloneHTMLBuilder names it."""
+    """Where Sphinx copies a document's source (``html_copy_source``), named as Sphinx names it."""
     suffix = app.env.doc2path(docname, False).suffix
     link_suffix = app.config.html_sourcelink_suffix
     name = docname + suffix

@@ -116,7 +116,9 @@ def extract_excerpt(doctree: nodes.document) -> tuple[list[nodes.Node], bool]:
 
 
 def _is_invisible(node: nodes.Node) -> bool:
-    return isinstance(node, (nodes.target, nodes.comment, nodes.system_message, nodes.substitution_definition))
+    return isinstance(
+        node, (nodes.target, nodes.comment, nodes.system_message, nodes.substitution_definition)
+    )
 
 
 def first_paragraph_text(doctree: nodes.document) -> str:

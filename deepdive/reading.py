@@ -10,7 +10,13 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
-from deepdive.frontmatter import FrontMatter, Problem, parse_date, parse_front_matter, split_front_matter
+from deepdive.frontmatter import (
+    FrontMatter,
+    Problem,
+    parse_date,
+    parse_front_matter,
+    split_front_matter,
+)
 from deepdive.posts import Post, extract_excerpt, first_paragraph_text, get_posts
 from deepdive.related import outgoing_references
 
@@ -46,7 +52,12 @@ def validate_source(app: Sphinx, docname: str, source: list[str]) -> None:
             parse_front_matter(*split, tz=app.config.deepdive_timezone)
             if split
             else FrontMatter(
-                problems=[Problem("no front matter: start the post with a `---` block holding at least `date:`", 1)]
+                problems=[
+                    Problem(
+                        "no front matter: start the post with a `---` block holding at least `date:`",
+                        1,
+                    )
+                ]
             )
         )
     for problem in front.problems:
@@ -61,14 +72,20 @@ def _notebook_front_matter(text: str, tz: str) -> FrontMatter:
     try:
         cells = json.loads(text).get("cells", [])
     except json.JSONDecodeError as error:
-        return FrontMatter(problems=[Problem(f"the notebook is not valid JSON ({error})", error.lineno)])
+        return FrontMatter(
+            problems=[Problem(f"the notebook is not valid JSON ({error})", error.lineno)]
+        )
     first = cells[0] if cells else {}
     source = first.get("source", "")
     source = "".join(source) if isinstance(source, list) else source
     split = split_front_matter(source) if first.get("cell_type") in ("markdown", "raw") else None
     if not split:
         return FrontMatter(
-            problems=[Problem("the first cell must be a Markdown cell holding the front matter in `---` fences")]
+            problems=[
+                Problem(
+                    "the first cell must be a Markdown cell holding the front matter in `---` fences"
+                )
+            ]
         )
     front = parse_front_matter(split[0], 1, tz=tz)
     for problem in front.problems:
@@ -97,8 +114,13 @@ class HandPostsToABlog(SphinxTransform):
         self._check_updates(front)
         title = _title_of(self.document)
         if not title:
-            front.problems.append(Problem("the post has no title: its first line after the front matter "
-                                          "should be a heading such as `# Hamiltonian Monte Carlo`", None))
+            front.problems.append(
+                Problem(
+                    "the post has no title: its first line after the front matter "
+                    "should be a heading such as `# Hamiltonian Monte Carlo`",
+                    None,
+                )
+            )
             warn(self.app, self.env.docname, front.problems[-1])
         if front.problems:
             self.env.get_domain("deepdive").invalid.add(self.env.docname)
@@ -113,7 +135,9 @@ class HandPostsToABlog(SphinxTransform):
         docinfo = nodes.docinfo()
         for name, value in fields.items():
             if value:
-                docinfo += nodes.field("", nodes.field_name("", name), nodes.field_body("", nodes.paragraph("", value)))
+                docinfo += nodes.field(
+                    "", nodes.field_name("", name), nodes.field_body("", nodes.paragraph("", value))
+                )
         self.document.insert(0, docinfo)
 
     def _check_updates(self, front: FrontMatter) -> None:
@@ -124,7 +148,9 @@ class HandPostsToABlog(SphinxTransform):
                 problem = Problem(f"`update` note date: {error}", update.line)
                 front.problems.append(problem)
                 warn(self.app, self.env.docname, problem)
-                update["date"] = front.date.replace(tzinfo=None).isoformat() if front.date else "2000-01-01"
+                update["date"] = (
+                    front.date.replace(tzinfo=None).isoformat() if front.date else "2000-01-01"
+                )
                 continue
             update["date"] = when.replace(tzinfo=None).isoformat()
             update["deepdive_date"] = when
@@ -174,7 +200,9 @@ def _drop_ablog_doctree_copy(env, docname: str) -> None:
         info["doctree"] = None
 
 
-def reread_invalid_posts(app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+def reread_invalid_posts(
+    app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
     """``env-get-outdated``: a post with errors is read again, so an unchanged bad post still fails."""
     return sorted(env.get_domain("deepdive").invalid - removed)
 

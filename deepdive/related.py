@@ -65,7 +65,10 @@ def backlink_index(env: BuildEnvironment, posts: list[Post]) -> dict[str, list[s
     """For every document, the posts that reference it, in the order of ``posts``."""
     index: dict[str, list[str]] = {}
     for post in posts:
-        targets = {resolve_target(env, post.docname, reftype, target) for reftype, target in post.references}
+        targets = {
+            resolve_target(env, post.docname, reftype, target)
+            for reftype, target in post.references
+        }
         for target in sorted(t for t in targets if t and t != post.docname):
             index.setdefault(target, []).append(post.docname)
     return index

@@ -27,8 +27,12 @@ def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str, sour
         document.append(node.deepcopy())
     to_source = builder.get_relative_uri(pagename, source)
     for footnote_ref in list(document.findall(nodes.footnote_reference)):
-        link = nodes.reference("", "", refuri=f"{to_source}#{footnote_ref.get('refid', '')}",
-                               classes=["footnote-reference"])
+        link = nodes.reference(
+            "",
+            "",
+            refuri=f"{to_source}#{footnote_ref.get('refid', '')}",
+            classes=["footnote-reference"],
+        )
         link += nodes.superscript(text=footnote_ref.astext())
         footnote_ref.replace_self(link)
     for element in document.findall(nodes.Element):
@@ -59,4 +63,11 @@ def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str, sour
             setattr(builder, name, value)
 
 
-_BUILDER_STATE = ("current_docname", "imgpath", "dlpath", "secnumbers", "fignumbers", "add_permalinks")
+_BUILDER_STATE = (
+    "current_docname",
+    "imgpath",
+    "dlpath",
+    "secnumbers",
+    "fignumbers",
+    "add_permalinks",
+)

@@ -65,7 +65,10 @@ def series_context(app: Sphinx, post: Post, pagename: str) -> dict[str, Any] | N
     posts = get_posts(app.env)
     index = parts.index(post.docname)
     uri = app.builder.get_relative_uri
-    links = [Part(posts[d].title, uri(pagename, d), n, d == post.docname) for n, d in enumerate(parts, start=1)]
+    links = [
+        Part(posts[d].title, uri(pagename, d), n, d == post.docname)
+        for n, d in enumerate(parts, start=1)
+    ]
     return {
         "name": post.series,
         "url": uri(pagename, f"series/{slugify(post.series)}"),
@@ -79,8 +82,8 @@ def series_context(app: Sphinx, post: Post, pagename: str) -> dict[str, Any] | N
 
 def check_series(app: Sphinx, env: BuildEnvironment) -> None:
     """Two parts of one series may not claim the same ``series_order``."""
-    from deepdive.reading import warn
     from deepdive.frontmatter import Problem
+    from deepdive.reading import warn
 
     for name, parts in all_series(app).items():
         seen: dict[int, Post] = {}
@@ -89,10 +92,15 @@ def check_series(app: Sphinx, env: BuildEnvironment) -> None:
                 continue
             if post.series_order in seen:
                 other = seen[post.series_order]
-                warn(app, post.docname, Problem(
-                    f"series {name!r}: part {post.series_order} is claimed by both this post and "
-                    f"{env.doc2path(other.docname, False)}; give each part its own `series_order`"),
-                    subtype="series")
+                warn(
+                    app,
+                    post.docname,
+                    Problem(
+                        f"series {name!r}: part {post.series_order} is claimed by both this post and "
+                        f"{env.doc2path(other.docname, False)}; give each part its own `series_order`"
+                    ),
+                    subtype="series",
+                )
             seen[post.series_order] = post
 
 
@@ -104,12 +112,16 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         return
     for name, parts in all_series(app).items():
         pagename = f"series/{slugify(name)}"
-        yield pagename, {
-            "title": escape(name),  # Sphinx's `title` context value is HTML
-            "deepdive_heading": f"Series: {name}",
-            "deepdive_teasers": [teaser(app, p, pagename) for p in parts],
-            "deepdive_numbered": True,
-        }, "deepdive/group.html"
+        yield (
+            pagename,
+            {
+                "title": escape(name),  # Sphinx's `title` context value is HTML
+                "deepdive_heading": f"Series: {name}",
+                "deepdive_teasers": [teaser(app, p, pagename) for p in parts],
+                "deepdive_numbered": True,
+            },
+            "deepdive/group.html",
+        )
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
 
-def site_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+def site_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """``html-page-context``: who writes this blog, for the author card, footer and meta tags."""
     config = app.config
     context["deepdive_site"] = {

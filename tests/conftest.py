@@ -54,12 +54,27 @@ class Build:
         return (self.outdir / path).read_text(encoding="utf-8")
 
 
-def sphinx_build(srcdir: Path, outdir: Path | None = None, *args: str, env: dict | None = None) -> Build:
+def sphinx_build(
+    srcdir: Path, outdir: Path | None = None, *args: str, env: dict | None = None
+) -> Build:
     """Run the strict build the Makefile runs (warnings are errors) and capture its output."""
     outdir = outdir or srcdir / "_build" / "html"
     doctrees = outdir.parent / (outdir.name + "-doctrees")
-    command = [sys.executable, "-m", "sphinx", "-b", "dirhtml", "-W", "--keep-going", "-n",
-               "-d", str(doctrees), *args, str(srcdir), str(outdir)]
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "dirhtml",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-d",
+        str(doctrees),
+        *args,
+        str(srcdir),
+        str(outdir),
+    ]
     run_env = {**os.environ, **(env or {})}
     if "DEEPDIVE_DRAFTS" not in (env or {}):
         run_env.pop("DEEPDIVE_DRAFTS", None)
@@ -67,7 +82,9 @@ def sphinx_build(srcdir: Path, outdir: Path | None = None, *args: str, env: dict
     return Build(result.returncode, result.stdout + result.stderr, srcdir, outdir)
 
 
-def post(date: str = "2024-03-01", title: str = "A post", body: str = "Some text.", **front: object) -> str:
+def post(
+    date: str = "2024-03-01", title: str = "A post", body: str = "Some text.", **front: object
+) -> str:
     """The text of a post file with the given front matter."""
     lines = [f"date: {date}"] if date else []
     for key, value in front.items():
@@ -79,7 +96,8 @@ def write_site(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
     """Write a small site (``{relative path: text}``) with the minimal conf.py into ``srcdir``."""
     srcdir.mkdir(parents=True, exist_ok=True)
     (srcdir / "conf.py").write_text(
-        SMALL_CONF.format(templates=str(ROOT / "_templates")) + textwrap.dedent(conf), encoding="utf-8"
+        SMALL_CONF.format(templates=str(ROOT / "_templates")) + textwrap.dedent(conf),
+        encoding="utf-8",
     )
     files = {"index.md": "# Home\n\nWelcome.\n", **files}
     for name, text in files.items():
@@ -112,9 +130,19 @@ def real_site(tmp_path_factory) -> Build:
     srcdir = workdir / "src"
     # Only the site's sources: the extension is imported from the installed package (a copy of
     # deepdive/ in the source folder would shadow it), and bench/ holds a whole virtualenv.
-    ignore = shutil.ignore_patterns("_build", ".venv", ".git", "node_modules", ".jupyter_cache",
-                                    "__pycache__", ".pytest_cache", "deepdive", "bench", "tests",
-                                    ".github")
+    ignore = shutil.ignore_patterns(
+        "_build",
+        ".venv",
+        ".git",
+        "node_modules",
+        ".jupyter_cache",
+        "__pycache__",
+        ".pytest_cache",
+        "deepdive",
+        "bench",
+        "tests",
+        ".github",
+    )
     shutil.copytree(ROOT, srcdir, ignore=ignore)
     build = sphinx_build(srcdir, workdir / "html", "-j", "auto")
     assert build.returncode == 0, build.output[-5000:]

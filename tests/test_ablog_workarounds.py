@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import feedparser
-
 from conftest import post, sphinx_build
 
 
 def posts(count: int) -> dict[str, str]:
     return {
-        f"posts/2024/post-{n}.md": post(f"2024-01-{n + 1:02d}", f"Post {n}", f"Body {n}.", tags="[shared]")
+        f"posts/2024/post-{n}.md": post(
+            f"2024-01-{n + 1:02d}", f"Post {n}", f"Body {n}.", tags="[shared]"
+        )
         for n in range(count)
     }
 
@@ -40,7 +41,9 @@ def test_adding_a_post_rewrites_the_neighbour_pages_on_an_incremental_build(make
     assert first.returncode == 0, first.output
     assert newer_link(first, "posts/2024/post-2/") is None
 
-    (srcdir / "posts/2024/post-9.md").write_text(post("2024-02-01", "Brand new", "New."), encoding="utf-8")
+    (srcdir / "posts/2024/post-9.md").write_text(
+        post("2024-02-01", "Brand new", "New."), encoding="utf-8"
+    )
     second = sphinx_build(srcdir)
     assert second.returncode == 0, second.output
     assert "1 added, 0 changed, 0 removed" in second.output
@@ -78,20 +81,37 @@ def test_two_builds_in_one_process_do_not_share_ablog_posts(make_site, tmp_path)
 
 
 TITLE = r'\<script>alert(1)\</script> & "quotes"'
-SHOWN = '<script>alert(1)</script> & “quotes”'  # Sphinx's smartquotes curl the quotes
+SHOWN = "<script>alert(1)</script> & “quotes”"  # Sphinx's smartquotes curl the quotes
 
 
 def test_a_hostile_title_is_text_everywhere(build_site):
-    build = build_site({
-        "posts/2024/evil.md": post(
-            "2024-01-02", TITLE, "Body.", tags='[t, "<b>bold</b>"]', series="S", category="S",
-            description="'<img src=x onerror=alert(2)> described'",
-        ),
-        "posts/2024/nice.md": post("2024-01-03", "Nice", "Body.", tags="[t]", series="S", category="S"),
-        "categories/s.md": "# S\n\nIntro.\n",
-    })
+    build = build_site(
+        {
+            "posts/2024/evil.md": post(
+                "2024-01-02",
+                TITLE,
+                "Body.",
+                tags='[t, "<b>bold</b>"]',
+                series="S",
+                category="S",
+                description="'<img src=x onerror=alert(2)> described'",
+            ),
+            "posts/2024/nice.md": post(
+                "2024-01-03", "Nice", "Body.", tags="[t]", series="S", category="S"
+            ),
+            "categories/s.md": "# S\n\nIntro.\n",
+        }
+    )
     assert build.returncode == 0, build.output
-    pages = ["", "archive/", "tags/t/", "posts/2024/evil/", "posts/2024/nice/", "series/s/", "categories/s/"]
+    pages = [
+        "",
+        "archive/",
+        "tags/t/",
+        "posts/2024/evil/",
+        "posts/2024/nice/",
+        "series/s/",
+        "categories/s/",
+    ]
     for page in pages:
         soup = build.html(page)
         assert not [s for s in soup.find_all("script") if "alert(1)" in s.get_text()], page
@@ -101,7 +121,10 @@ def test_a_hostile_title_is_text_everywhere(build_site):
     assert evil.find("b") is None or "bold" not in evil.find("b").get_text()
     assert "#<b>bold</b>" in [a.get_text() for a in evil.select(".dd-tag")]
     assert evil.find("img", src="x") is None
-    assert evil.select_one('meta[name="description"]')["content"] == "<img src=x onerror=alert(2)> described"
+    assert (
+        evil.select_one('meta[name="description"]')["content"]
+        == "<img src=x onerror=alert(2)> described"
+    )
     for feed in ("atom.xml", "rss.xml", "tags/t/atom.xml"):
         parsed = feedparser.parse(build.text(feed))
         assert not parsed.bozo
@@ -109,9 +132,13 @@ def test_a_hostile_title_is_text_everywhere(build_site):
 
 
 def test_incremental_build_removes_pages_and_feeds_that_lost_their_source(make_site):
-    srcdir = make_site({**posts(2), "posts/2024/lonely.md": post("2024-03-01", "Lonely", "x", tags="[rare]")})
+    srcdir = make_site(
+        {**posts(2), "posts/2024/lonely.md": post("2024-03-01", "Lonely", "x", tags="[rare]")}
+    )
     first = sphinx_build(srcdir)
-    assert (first.outdir / "tags/rare/atom.xml").exists() and (first.outdir / "posts/2024/lonely").exists()
+    assert (first.outdir / "tags/rare/atom.xml").exists() and (
+        first.outdir / "posts/2024/lonely"
+    ).exists()
     (srcdir / "posts/2024/lonely.md").unlink()
     second = sphinx_build(srcdir)
     assert second.returncode == 0, second.output

@@ -206,7 +206,10 @@ def test_references_section_ends_the_post_and_lists_exactly_what_it_cites(build_
     assert [text.split(".")[0] for _, text in references(build, "posts/2024/n/")] == ["Radford M"]
     assert len(references(build, "posts/2024/a/")) == 2
     page = build.html("posts/2024/n/")
-    headings = [h.get_text("", strip=True).rstrip("#") for h in page.select("article section:not(.dd-cite) h2")]  # "Cite this post" follows the content
+    headings = [
+        h.get_text("", strip=True).rstrip("#")
+        for h in page.select("article section:not(.dd-cite) h2")
+    ]  # "Cite this post" follows the content
     assert headings == ["Discussion", "References"]
     assert page.select_one(".bd-toc a[href='#references']") is not None
     assert build.html("posts/2024/plain/").select_one("section.dd-references") is None

@@ -15,25 +15,48 @@ def failed_with(build, *fragments: str) -> None:
 
 
 def test_a_misspelt_section_label_names_the_line_and_the_likely_label(build_site):
-    build = build_site({"posts/2024/target.md": TARGET,
-                        "posts/2024/a.md": post("2024-02-01", "A", "See {ref}`hmc-leapfog`.")})
-    failed_with(build, "posts/2024/a.md:6:", "no label 'hmc-leapfog'",
-                "Did you mean 'hmc-leapfrog' (in posts/2024/target.md)?", "(name)=")
+    build = build_site(
+        {
+            "posts/2024/target.md": TARGET,
+            "posts/2024/a.md": post("2024-02-01", "A", "See {ref}`hmc-leapfog`."),
+        }
+    )
+    failed_with(
+        build,
+        "posts/2024/a.md:6:",
+        "no label 'hmc-leapfog'",
+        "Did you mean 'hmc-leapfrog' (in posts/2024/target.md)?",
+        "(name)=",
+    )
 
 
 def test_a_missing_equation_label_says_how_to_label_one(build_site):
-    build = build_site({"posts/2024/target.md": TARGET,
-                        "posts/2024/a.md": post("2024-02-01", "A", "By {eq}`hmc-enrgy`.")})
+    build = build_site(
+        {
+            "posts/2024/target.md": TARGET,
+            "posts/2024/a.md": post("2024-02-01", "A", "By {eq}`hmc-enrgy`."),
+        }
+    )
     failed_with(build, "posts/2024/a.md:6:", "Did you mean 'hmc-energy'", "$$ (name)")
 
 
 def test_references_that_resolve_build_cleanly(build_site):
-    build = build_site({"posts/2024/target.md": TARGET,
-                        "posts/2024/a.md": post("2024-02-01", "A", "See {ref}`hmc-leapfrog` and {eq}`hmc-energy`.")})
+    build = build_site(
+        {
+            "posts/2024/target.md": TARGET,
+            "posts/2024/a.md": post(
+                "2024-02-01", "A", "See {ref}`hmc-leapfrog` and {eq}`hmc-energy`."
+            ),
+        }
+    )
     assert build.returncode == 0, build.output
 
 
 def test_each_broken_reference_is_reported_once(build_site):
-    build = build_site({"posts/2024/target.md": TARGET,
-                        "posts/2024/a.md": post("2024-02-01", "A", "See {ref}`hmc-leapfog`.")})
+    build = build_site(
+        {
+            "posts/2024/target.md": TARGET,
+            "posts/2024/a.md": post("2024-02-01", "A", "See {ref}`hmc-leapfog`."),
+        }
+    )
     assert build.output.count("no label 'hmc-leapfog'") == 1, build.output

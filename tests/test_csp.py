@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import post
+
 from deepdive.csp import add_policy, script_hashes
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8" />
@@ -27,7 +28,9 @@ def test_opt_in_sources_are_added():
 
 
 def test_built_pages_carry_the_policy_and_injected_scripts_get_no_hash(build_site):
-    build = build_site({"posts/2024/raw.md": post(body="Before.\n\n<script>alert('pwned')</script>\n\nAfter.")})
+    build = build_site(
+        {"posts/2024/raw.md": post(body="Before.\n\n<script>alert('pwned')</script>\n\nAfter.")}
+    )
     assert build.returncode == 0, build.output
     page = build.text("posts/2024/raw/index.html")
     meta = build.html("posts/2024/raw/").select_one('meta[http-equiv="Content-Security-Policy"]')

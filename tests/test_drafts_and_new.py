@@ -7,12 +7,13 @@ import sys
 from datetime import UTC, datetime
 
 import feedparser
-
 from conftest import ROOT, post, sphinx_build
 
 FILES = {
     "posts/2024/public.md": post("2024-01-01", "Public post", "Published words.", tags="[t]"),
-    "posts/2024/secret.md": post("2024-02-01", "Secret draft", "Unpublishedword here.", tags="[t]", draft="true"),
+    "posts/2024/secret.md": post(
+        "2024-02-01", "Secret draft", "Unpublishedword here.", tags="[t]", draft="true"
+    ),
     "posts/2099/future.md": post("2099-01-01", "Future draft", "Later.", draft="true"),
 }
 
@@ -28,9 +29,15 @@ def test_production_build_never_publishes_a_draft(build_site):
 
 
 def test_preview_build_shows_drafts_marked_as_drafts(build_site):
-    build = build_site(FILES, env={"DEEPDIVE_DRAFTS": "1"}, conf='import os\ndeepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"\n')
+    build = build_site(
+        FILES,
+        env={"DEEPDIVE_DRAFTS": "1"},
+        conf='import os\ndeepdive_show_drafts = os.environ.get("DEEPDIVE_DRAFTS") == "1"\n',
+    )
     assert build.returncode == 0, build.output
-    teasers = {t.select_one(".dd-teaser__title a").get_text(): t for t in build.html().select(".dd-teaser")}
+    teasers = {
+        t.select_one(".dd-teaser__title a").get_text(): t for t in build.html().select(".dd-teaser")
+    }
     assert set(teasers) == {"Public post", "Secret draft", "Future draft"}
     assert teasers["Secret draft"].select_one(".dd-badge--draft") is not None
     assert teasers["Public post"].select_one(".dd-badge--draft") is None
@@ -39,8 +46,17 @@ def test_preview_build_shows_drafts_marked_as_drafts(build_site):
 
 def test_make_new_writes_a_post_that_builds(make_site):
     srcdir = make_site({})
-    run = [sys.executable, "-m", "deepdive.newpost", "--root", str(srcdir),
-           "--title", "Hamiltonian Monte Carlo", "--tags", "mcmc, bayesian"]
+    run = [
+        sys.executable,
+        "-m",
+        "deepdive.newpost",
+        "--root",
+        str(srcdir),
+        "--title",
+        "Hamiltonian Monte Carlo",
+        "--tags",
+        "mcmc, bayesian",
+    ]
     created = subprocess.run(run, capture_output=True, text=True, cwd=ROOT)
     assert created.returncode == 0, created.stderr
     year = datetime.now(UTC).year
@@ -49,7 +65,9 @@ def test_make_new_writes_a_post_that_builds(make_site):
     assert f"date: {datetime.now(UTC):%Y-%m-%d}" in text and "tags: [mcmc, bayesian]" in text
     assert "# Hamiltonian Monte Carlo" in text
 
-    (srcdir / "conf.py").write_text((srcdir / "conf.py").read_text() + "deepdive_show_drafts = True\n")
+    (srcdir / "conf.py").write_text(
+        (srcdir / "conf.py").read_text() + "deepdive_show_drafts = True\n"
+    )
     build = sphinx_build(srcdir)
     assert build.returncode == 0, build.output
     assert build.html(f"posts/{year}/hamiltonian-monte-carlo/").select_one("span.eqno") is not None

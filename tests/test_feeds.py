@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import feedparser
-
 from conftest import post, sphinx_build
 
 BODY = """
@@ -19,7 +18,10 @@ def site_files() -> dict[str, str]:
     return {
         "posts/2024/first.md": post("2024-01-10", "First & <best>", BODY, tags="[mcmc, theory]"),
         "posts/2024/other.md": post(
-            "2024-02-10", "Other", "Other body.\n\n(other-details)=\n## Details\n\nMore.", tags="[mcmc]"
+            "2024-02-10",
+            "Other",
+            "Other body.\n\n(other-details)=\n## Details\n\nMore.",
+            tags="[mcmc]",
         ),
         "posts/2024/plot.png": "not really a png",
         "posts/2024/updated.md": post(
@@ -90,6 +92,8 @@ def test_feeds_are_identical_across_two_clean_builds(make_site, tmp_path):
 
 
 def test_feed_math_is_mathml_without_katex_markup(build_site):
-    build = build_site({"posts/2024/m.md": post("2024-01-01", "Math", "Energy $E = mc^2$ and\n\n$$a^2+b^2=c^2$$")})
+    build = build_site(
+        {"posts/2024/m.md": post("2024-01-01", "Math", "Energy $E = mc^2$ and\n\n$$a^2+b^2=c^2$$")}
+    )
     content = feedparser.parse(build.text("atom.xml")).entries[0].content[0].value
     assert "<math" in content and "katex" not in content

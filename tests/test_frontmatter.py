@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from conftest import post
+
 from deepdive.frontmatter import parse_front_matter
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
@@ -58,7 +58,11 @@ def test_aware_and_naive_dates_are_both_normalised_to_utc():
 
 @pytest.mark.parametrize(
     ("tags", "expected"),
-    [("mcmc, bayes", "must be a list"), ("[mcmc, 3]", "list of non-empty words"), ("[a, a]", "twice")],
+    [
+        ("mcmc, bayes", "must be a list"),
+        ("[mcmc, 3]", "list of non-empty words"),
+        ("[a, a]", "twice"),
+    ],
 )
 def test_tags_must_be_a_list_of_strings(tags, expected):
     [(message, line)] = problems(f"date: 2024-03-01\ntags: {tags}")
@@ -118,16 +122,20 @@ def test_build_fails_on_an_empty_title(build_site):
 
 
 def test_build_fails_on_two_posts_with_one_slug(build_site):
-    build = build_site({"posts/2023/hmc.md": post(title="One"), "posts/2024/hmc.md": post(title="Two")})
+    build = build_site(
+        {"posts/2023/hmc.md": post(title="One"), "posts/2024/hmc.md": post(title="Two")}
+    )
     failed(build, "duplicate slug 'hmc'", "posts/2023/hmc.md", "posts/2024/hmc.md")
 
 
 @pytest.mark.parametrize(("first", "second"), [("Python", "python"), ("C", "C++")])
 def test_build_fails_on_tags_that_share_a_page(build_site, first, second):
-    build = build_site({
-        "posts/2024/a.md": post(title="A", tags=f"[{first}]"),
-        "posts/2024/b.md": post(title="B", tags=f"['{second}']"),
-    })
+    build = build_site(
+        {
+            "posts/2024/a.md": post(title="A", tags=f"[{first}]"),
+            "posts/2024/b.md": post(title="B", tags=f"['{second}']"),
+        }
+    )
     failed(build, f"'{first}'", f"'{second}'", "Spell the tag the same way")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from conftest import post
 from fontTools.ttLib import TTFont
 
-from conftest import post
 from deepdive.iconfont import theme_fonts
 
 FONTS = "_static/vendor/fontawesome/webfonts"
@@ -17,9 +17,11 @@ def code_points(data: bytes) -> set[int]:
 
 
 def test_icon_fonts_keep_only_the_icons_in_use(build_site):
-    build = build_site({"posts/2024/a.md": post()},
-                       'deepdive_social_links = [{"name": "GitHub", "url": "https://github.com/x", '
-                       '"icon": "fa-brands fa-github"}]\n')
+    build = build_site(
+        {"posts/2024/a.md": post()},
+        'deepdive_social_links = [{"name": "GitHub", "url": "https://github.com/x", '
+        '"icon": "fa-brands fa-github"}]\n',
+    )
     assert build.returncode == 0, build.output
     solid = (build.outdir / FONTS / "fa-solid-900.woff2").read_bytes()
     brands = (build.outdir / FONTS / "fa-brands-400.woff2").read_bytes()
@@ -38,5 +40,6 @@ def test_rebuilding_keeps_the_subset(make_site):
     second = sphinx_build(srcdir)
     assert second.returncode == 0, second.output
     assert (first.outdir / FONTS / "fa-solid-900.woff2").read_bytes() == (
-        second.outdir / FONTS / "fa-solid-900.woff2").read_bytes()
+        second.outdir / FONTS / "fa-solid-900.woff2"
+    ).read_bytes()
     assert (second.outdir / FONTS / "fa-solid-900.woff2").stat().st_size < 20_000

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import post, sphinx_build, write_site
 
 # Files that legitimately differ between an incremental and a clean build. Each needs a reason.
@@ -34,7 +33,10 @@ def initial_files() -> dict[str, str]:
         if n:
             body += f"\n\nSee {{ref}}`sec-{n - 1}`."
         files[f"posts/2024/p{n}.md"] = post(
-            f"2024-0{n + 1}-01", f"Title {n}", body, tags=f"[t{n % 3}, common]",
+            f"2024-0{n + 1}-01",
+            f"Title {n}",
+            body,
+            tags=f"[t{n % 3}, common]",
             **({"series": "S", "series_order": n} if n in (1, 2) else {}),
         )
     return files
@@ -106,7 +108,9 @@ def toggle_draft(src: Path, n: int) -> None:
 def add_post(src: Path, n: int) -> None:
     name = src / f"posts/2024/new{n}.md"
     if not name.exists():
-        name.write_text(post("2024-11-01", f"New {n}", f"Fresh {{cite:t}}`welling2011`.", tags="[common, fresh]"))
+        name.write_text(
+            post("2024-11-01", f"New {n}", "Fresh {cite:t}`welling2011`.", tags="[common, fresh]")
+        )
 
 
 def delete_post(src: Path, n: int) -> None:
@@ -117,22 +121,41 @@ def delete_post(src: Path, n: int) -> None:
 
 
 def edit_bib(src: Path, n: int) -> None:
-    edit(src / "references.bib", "MCMC using Hamiltonian dynamics", f"MCMC using Hamiltonian dynamics ({n})")
+    edit(
+        src / "references.bib",
+        "MCMC using Hamiltonian dynamics",
+        f"MCMC using Hamiltonian dynamics ({n})",
+    )
 
 
 def edit_template(src: Path, n: int) -> None:
     page = src / "_templates_extra/page.html"
     page.parent.mkdir(exist_ok=True)
-    page.write_text('{% extends "!page.html" %}{% block body %}{{ super() }}<p>Edition ' + str(n) + "</p>{% endblock %}")
+    page.write_text(
+        '{% extends "!page.html" %}{% block body %}{{ super() }}<p>Edition '
+        + str(n)
+        + "</p>{% endblock %}"
+    )
 
 
-CHANGES = [change_body, change_title, change_tags, change_date, change_series, toggle_draft, add_post,
-           delete_post, edit_bib, edit_template]
+CHANGES = [
+    change_body,
+    change_title,
+    change_tags,
+    change_date,
+    change_series,
+    toggle_draft,
+    add_post,
+    delete_post,
+    edit_bib,
+    edit_template,
+]
 
 
 def check_sequence(tmp_path: Path, steps: list[tuple]) -> None:
-    src = write_site(tmp_path / "src", initial_files(),
-                     CONF + 'templates_path.insert(0, "_templates_extra")\n')
+    src = write_site(
+        tmp_path / "src", initial_files(), CONF + 'templates_path.insert(0, "_templates_extra")\n'
+    )
     (src / "_templates_extra").mkdir()
     incremental = tmp_path / "incremental"
     assert sphinx_build(src, incremental).returncode == 0

@@ -18,8 +18,15 @@ def test_real_site_has_posts_on_the_home_page_and_in_the_feed(real_site):
 
 def test_navbar_has_the_sections_and_the_feed(real_site):
     page = real_site.html("archive/")
-    assert [a.get_text() for a in page.select(".bd-header .dd-navbar-links a")] == ["Blog", "Archive", "Tags", "About"]
-    assert page.select_one(".bd-header .dd-navbar-links [aria-current=page]").get_text() == "Archive"
+    assert [a.get_text() for a in page.select(".bd-header .dd-navbar-links a")] == [
+        "Blog",
+        "Archive",
+        "Tags",
+        "About",
+    ]
+    assert (
+        page.select_one(".bd-header .dd-navbar-links [aria-current=page]").get_text() == "Archive"
+    )
     assert page.select_one(".dd-feed-icon")["href"] == "../atom.xml"
     assert page.select_one(".search-button") is not None
 
@@ -28,17 +35,30 @@ def test_pages_load_nothing_from_third_party_hosts(real_site):
     offenders = []
     for path in real_site.outdir.rglob("*.html"):
         soup = real_site.html(str(path.relative_to(real_site.outdir)))
-        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+        for tag, attribute in (
+            ("script", "src"),
+            ("link", "href"),
+            ("img", "src"),
+            ("iframe", "src"),
+        ):
             for element in soup.find_all(tag):
                 url = element.get(attribute) or ""
                 host = urlparse(url).hostname
-                if host and host != OWN_HOST and not (tag == "link" and element.get("rel") in (["canonical"], ["alternate"])):
-                    offenders.append(f"{path.relative_to(real_site.outdir)}: <{tag} {attribute}={url}>")
+                if (
+                    host
+                    and host != OWN_HOST
+                    and not (tag == "link" and element.get("rel") in (["canonical"], ["alternate"]))
+                ):
+                    offenders.append(
+                        f"{path.relative_to(real_site.outdir)}: <{tag} {attribute}={url}>"
+                    )
     assert offenders == []
 
 
 def test_the_draft_on_the_real_site_is_nowhere_in_the_published_build(real_site):
-    drafts = [p for p in (real_site.srcdir / "posts").rglob("*.md") if "\ndraft: true" in p.read_text()]
+    drafts = [
+        p for p in (real_site.srcdir / "posts").rglob("*.md") if "\ndraft: true" in p.read_text()
+    ]
     assert drafts, "the real site keeps one draft as an example"
     for draft in drafts:
         slug = draft.stem

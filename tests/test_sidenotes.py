@@ -7,7 +7,6 @@ from collections import Counter
 import feedparser
 import pytest
 from bs4 import BeautifulSoup, Tag
-
 from conftest import post, sphinx_build, write_site
 
 BIB = """
@@ -196,4 +195,6 @@ def test_feeds_carry_the_ordinary_footnotes_only(build):
         assert "The emphasised one." in content
         entries = feedparser.parse(content).entries
         bodies = [BeautifulSoup(e.content[0].value, "lxml") for e in entries]
-        assert not any(b.select(".dd-sidenote") for b in bodies), f"{feed} repeats footnotes as sidenotes"
+        assert not any(b.select(".dd-sidenote") for b in bodies), (
+            f"{feed} repeats footnotes as sidenotes"
+        )

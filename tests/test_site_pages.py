@@ -5,25 +5,36 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 import pytest
-
 from conftest import post, sphinx_build, write_site
 
 UPDATE = "\n\n```{update} 2024-09-30\nCorrected the constant in the bound.\n```\n"
 FILES = {
     **{
         f"posts/2024/note-{n:02d}.md": post(
-            f"2024-03-{n:02d}", f"Note {n}", f"Body of note {n}.", tags="[notes]", category="Field Notes"
+            f"2024-03-{n:02d}",
+            f"Note {n}",
+            f"Body of note {n}.",
+            tags="[notes]",
+            category="Field Notes",
         )
         for n in range(1, 12)
     },
     "posts/2023/deep.md": post(
-        "2023-06-01", "A deep dive", "Opening with $e^{i\\pi}+1=0$." + UPDATE
+        "2023-06-01",
+        "A deep dive",
+        "Opening with $e^{i\\pi}+1=0$."
+        + UPDATE
         + "\n\n## Section one\n\nzanzibarword appears only here.\n\n## Section two\n\nMore.\n",
-        tags="[theory, notes]", category="Research Deep Dives", description="A one-line summary.",
+        tags="[theory, notes]",
+        category="Research Deep Dives",
+        description="A one-line summary.",
     ),
     "posts/2024/elsewhere.md": post(
-        "2024-04-01", "Talk notes elsewhere", "I wrote about sampling over at another site.",
-        external_url="https://example.com/article", tags="[talks]",
+        "2024-04-01",
+        "Talk notes elsewhere",
+        "I wrote about sampling over at another site.",
+        external_url="https://example.com/article",
+        tags="[talks]",
     ),
     "categories/research-deep-dives.md": "# Research Deep Dives\n\nWhat these long posts are for.\n",
     "about.md": "# About\n\nWho writes here.\n",
@@ -96,7 +107,10 @@ def test_archive_groups_by_year(site):
 
 
 def test_tag_index_counts_and_tag_pages(site):
-    index = {a.get_text(): a.find_next("span").get_text() for a in site.html("tags/").select(".dd-index a")}
+    index = {
+        a.get_text(): a.find_next("span").get_text()
+        for a in site.html("tags/").select(".dd-index a")
+    }
     assert index == {"notes": "(12)", "talks": "(1)", "theory": "(1)"}
     assert titles(site.html("tags/theory/")) == ["A deep dive"]
 
@@ -124,7 +138,10 @@ def test_post_page_header_toc_update_and_neighbours(site):
     toc = [a.get_text(strip=True) for a in page.select(".bd-toc a.nav-link")]
     assert toc == ["Section one", "Section two"]
     note = page.select_one("div.update")
-    assert "Corrected the constant" in note.get_text() and "2024" in note.select_one(".admonition-title").get_text()
+    assert (
+        "Corrected the constant" in note.get_text()
+        and "2024" in note.select_one(".admonition-title").get_text()
+    )
     newer = page.select_one(".dd-post-nav__newer")
     assert "Note 1" in newer.get_text() and page.select_one(".dd-post-nav__older") is None
 
@@ -143,18 +160,29 @@ def test_search_index_knows_a_word_from_a_post_body(site):
 
 def test_canonical_opengraph_and_description(site):
     page = site.html("posts/2023/deep/")
-    assert page.select_one('link[rel="canonical"]')["href"] == "https://blog.example.org/posts/2023/deep/"
-    assert page.select_one('meta[property="og:url"]')["content"] == "https://blog.example.org/posts/2023/deep/"
+    assert (
+        page.select_one('link[rel="canonical"]')["href"]
+        == "https://blog.example.org/posts/2023/deep/"
+    )
+    assert (
+        page.select_one('meta[property="og:url"]')["content"]
+        == "https://blog.example.org/posts/2023/deep/"
+    )
     assert page.select_one('meta[property="og:title"]')["content"] == "A deep dive"
     assert page.select_one('meta[name="description"]')["content"] == "A one-line summary."
     published = page.select_one('meta[property="article:published_time"]')["content"]
     assert published == "2023-06-01T00:00:00+00:00"
     # The newest update note is the modified time.
-    assert page.select_one('meta[property="article:modified_time"]')["content"] == "2024-09-30T00:00:00+00:00"
+    assert (
+        page.select_one('meta[property="article:modified_time"]')["content"]
+        == "2024-09-30T00:00:00+00:00"
+    )
 
 
 def test_custom_domain_writes_cname(tmp_path):
-    srcdir = write_site(tmp_path / "site", {"posts/2024/a.md": post()}, 'deepdive_cname = "blog.example.org"\n')
+    srcdir = write_site(
+        tmp_path / "site", {"posts/2024/a.md": post()}, 'deepdive_cname = "blog.example.org"\n'
+    )
     build = sphinx_build(srcdir)
     assert build.returncode == 0, build.output
     assert build.text("CNAME") == "blog.example.org\n"
@@ -165,7 +193,11 @@ def test_no_cname_for_a_project_site(site):
 
 
 def test_sitemap_robots_and_404(site):
-    urls = {e.text for e in ElementTree.parse(site.outdir / "sitemap.xml").iter() if e.tag.endswith("loc")}
+    urls = {
+        e.text
+        for e in ElementTree.parse(site.outdir / "sitemap.xml").iter()
+        if e.tag.endswith("loc")
+    }
     assert "https://blog.example.org/posts/2023/deep/" in urls
     assert "Sitemap: https://blog.example.org/sitemap.xml" in site.text("robots.txt")
     not_found = site.html("404.html")
