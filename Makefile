@@ -44,6 +44,9 @@ test: $(INSTALLED) $(NODE_INSTALLED) ## run the test suite (builds real sites)
 new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
 	$(BIN)/python -m deepdive.newpost --title "$(TITLE)" --tags "$(TAGS)"
 
+bench: $(INSTALLED) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog and Nikola (BENCH_ARGS="--posts 100 --repeat 3")
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 weight: $(INSTALLED) $(NODE_INSTALLED) ## page weight of the heaviest post vs plain ABlog (median of 3 first views)
 	$(BIN)/python bench/weight.py $(WEIGHT_ARGS)
 
