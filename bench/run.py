@@ -669,6 +669,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     corpus.ROOT = Path(args.repo).resolve()
+    git_at_start = git_state()  # others may commit while a long run goes on
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the running build is killed with us.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [int(n) for n in args.posts.split(",") if n.strip()]
@@ -804,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_after": os.getloadavg(),
             "elapsed_s": round(elapsed, 1),
             "repo": str(corpus.ROOT),
-            "git": git_state(),
+            "git": git_at_start,
             "edited_post": {str(p): docname(corpora[(p, cites)].edited, tools[0]) for p in sizes},
             "workdir": str(work) if args.keep else None,
         },
