@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,14 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _plaintext_backend():
+    """pybtex looks plugins up through package entry points, a slow scan; once is enough."""
+    return pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+
+
 SITE_BIB = "references.bib"
 CITING_DOC = "deepdive_citing_doc"  # set on each citation: copies in excerpts keep their post
 
@@ -71,6 +80,12 @@ class References:
     line: int | None = None
     local_file: str | None = None
     local: dict[str, Entry] = field(default_factory=dict)
+
+
+def _fingerprint(entry: Entry) -> str:
+    """Everything about a BibTeX entry that its formatted form depends on."""
+    persons = {role: [str(person) for person in people] for role, people in entry.persons.items()}
+    return repr((entry.key, entry.type, sorted(entry.fields.items()), sorted(persons.items())))
 
 
 def _report(message: str, location: Any, subtype: str = "citation") -> None:
@@ -154,6 +169,7 @@ class CitationDomain(BibtexDomain):
         """Format every document's reference list; labels and targets are per document."""
         self.citations.clear()
         self._by_doc = None
+        self._formatted_now: dict = {}
         config = self.env.config
         style = citation_style(config).entries()
         for docname, refs in sorted(self.references.items()):
@@ -172,6 +188,7 @@ class CitationDomain(BibtexDomain):
                         tooltip_entry=formatted if config.bibtex_tooltips else None,
                     )
                 )
+        self.data["formatted"] = self._formatted_now  # keep only what this build used
         self._format_written_bibliographies()
         return []
 
@@ -194,7 +211,7 @@ class CitationDomain(BibtexDomain):
         if citing not in self.references:
             return super().resolve_xref(env, fromdocname, builder, typ, target, node, contnode)
         own = self._citations_by_doc().get(citing, {})
-        plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+        plaintext = _plaintext_backend()
         references = []
         for cited in parse_citation_targets(target):
             citation = own.get(cited.key)
@@ -227,6 +244,20 @@ class CitationDomain(BibtexDomain):
         return self._by_doc
 
     def _format(
+        self, style, label: str, entry: Entry, docname: str, refs: References
+    ) -> FormattedEntry:
+        # Formatting every entry of every post on every build dominated incremental builds; the
+        # result depends only on the style, the label and the entry's own fields.
+        key = (option(self.env.config, "deepdive_citation_style"), label, _fingerprint(entry))
+        cache = self.data.setdefault("formatted", {})
+        if key in cache:
+            self._formatted_now[key] = cache[key]
+            return cache[key]
+        formatted = self._format_uncached(style, label, entry, docname, refs)
+        self._formatted_now[key] = formatted
+        return formatted
+
+    def _format_uncached(
         self, style, label: str, entry: Entry, docname: str, refs: References
     ) -> FormattedEntry:
         try:
@@ -663,7 +694,7 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     page shows its first paragraph too, and Sphinx would not rewrite that page. The pages with
     excerpts are those postpage.pages_to_rewrite names for listings: the root and categories.
     """
-    plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
+    plaintext = _plaintext_backend()
     signatures: dict[str, list[tuple[str, str, str]]] = {}
     for citation in get_domain(env).citations:
         formatted = citation.formatted_entry
