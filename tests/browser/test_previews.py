@@ -64,9 +64,14 @@ BETA = post(
 
     {FILLER}
 
+    The post with a hostile title is {{doc}}`gamma`.
+
     [^aside]: The footnote text says something distinctive.
     """,
 )
+
+GAMMA = post("2024-03-01", r'\<script>alert(1)\</script> & "quotes"', "Gamma's first paragraph.")
+HOSTILE = "<script>alert(1)</script> & “quotes”"  # as Sphinx's smartquotes print it
 
 POPUP = "#dd-preview"
 CITATION = '.bibtex-citation a[href="#ref-cover2006elements"]'
@@ -87,7 +92,12 @@ ACTIVE = re.compile(r"\bdd-sidenote--active\b")
 
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    files = {"references.bib": BIB, "posts/2024/alpha.md": ALPHA, "posts/2024/beta.md": BETA}
+    files = {
+        "references.bib": BIB,
+        "posts/2024/alpha.md": ALPHA,
+        "posts/2024/beta.md": BETA,
+        "posts/2024/gamma.md": GAMMA,
+    }
     srcdir = write_site(tmp_path_factory.mktemp("previews") / "site", files)
     build = sphinx_build(srcdir)
     assert build.returncode == 0, build.output[-3000:]
@@ -183,6 +193,20 @@ def test_hovering_a_footnote_reference_shows_the_footnote_text(open_tab):
     expect(popup).to_be_visible()
     expect(popup).to_have_attribute("data-kind", "footnote")
     assert popup.inner_text().strip() == "The footnote text says something distinctive."
+    tab.check()
+
+
+def test_a_hostile_title_is_previewed_as_text(open_tab):
+    tab = visit_beta(open_tab)
+    dialogs: list[str] = []
+    tab.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    popup = tab.page.locator(POPUP)
+    tab.page.locator('a.reference.internal[href$="/gamma/"]').hover()
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text(HOSTILE)
+    expect(popup).to_contain_text("Gamma’s first paragraph.")
+    expect(popup.locator("script")).to_have_count(0)
+    assert dialogs == []
     tab.check()
 
 
