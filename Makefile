@@ -10,6 +10,8 @@ BUILDDIR := _build
 SPHINXOPTS ?=
 # -W: any warning fails the build; --keep-going: report every problem, not just the first.
 STRICT := -W --keep-going -n
+# Parallel reading is supported; on a 2-core machine `make html JOBS=1` is faster (see make bench).
+JOBS ?= auto
 
 .PHONY: help html live test new bench weight clean lock
 
@@ -31,10 +33,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 	touch $(INSTALLED)
 
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
-	$(BIN)/python -m sphinx -b dirhtml $(STRICT) -j auto -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BIN)/python -m sphinx -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
-	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j auto -d $(BUILDDIR)/live-doctrees \
+	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
 		--re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port 8000 . $(BUILDDIR)/live
 
