@@ -123,27 +123,35 @@ def build_site(make_site):
     return build
 
 
+# Only the site's sources: the extension is imported from the installed package (a copy of
+# deepdive/ in the source folder would shadow it), and bench/ holds whole virtualenvs.
+NOT_SITE_SOURCES = shutil.ignore_patterns(
+    "_build",
+    ".venv",
+    ".git",
+    "node_modules",
+    ".jupyter_cache",
+    "__pycache__",
+    ".pytest_cache",
+    "deepdive",
+    "bench",
+    "tests",
+    ".github",
+)
+
+
+def copy_site_sources(destination: Path, root: Path = ROOT) -> Path:
+    """Copy what Sphinx reads of the real site (conf.py, posts, templates, …) to ``destination``."""
+    shutil.copytree(root, destination, ignore=NOT_SITE_SOURCES)
+    return destination
+
+
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory) -> Build:
     """The real blog, copied and built once per test session with warnings as errors."""
     workdir = tmp_path_factory.mktemp("real")
     srcdir = workdir / "src"
-    # Only the site's sources: the extension is imported from the installed package (a copy of
-    # deepdive/ in the source folder would shadow it), and bench/ holds a whole virtualenv.
-    ignore = shutil.ignore_patterns(
-        "_build",
-        ".venv",
-        ".git",
-        "node_modules",
-        ".jupyter_cache",
-        "__pycache__",
-        ".pytest_cache",
-        "deepdive",
-        "bench",
-        "tests",
-        ".github",
-    )
-    shutil.copytree(ROOT, srcdir, ignore=ignore)
+    copy_site_sources(srcdir)
     build = sphinx_build(srcdir, workdir / "html", "-j", "auto")
     assert build.returncode == 0, build.output[-5000:]
     return build

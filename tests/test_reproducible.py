@@ -6,31 +6,17 @@ import difflib
 import shutil
 from pathlib import Path
 
-from conftest import ROOT, Build, sphinx_build
+from conftest import Build, copy_site_sources, sphinx_build
 
-# What conftest's real_site leaves out, and `bench/`: benchmark fixtures with their own
-# virtualenvs, which conf.py's include_patterns never read and which take long to copy.
-IGNORE = shutil.ignore_patterns(
-    "_build",
-    ".venv",
-    ".git",
-    "node_modules",
-    ".jupyter_cache",
-    "__pycache__",
-    ".pytest_cache",
-    "bench",
-)
 # What CI sets (.github/workflows/build.yml): the last commit's time, and UTC.
 CLOCK = {"SOURCE_DATE_EPOCH": "1735689600", "TZ": "UTC"}
-# The Node packages (KaTeX, MathJax) installed in the project are used, not copied.
-NODE = {"DEEPDIVE_NODE_MODULES": str(ROOT / "node_modules")}
 
 
 def clean_build(sources: Path, workdir: Path) -> Build:
     """Copy the sources to a folder of their own and build them there, sharing nothing."""
     srcdir = workdir / "src"
     shutil.copytree(sources, srcdir)
-    build = sphinx_build(srcdir, workdir / "html", "-j", "auto", env={**NODE, **CLOCK})
+    build = sphinx_build(srcdir, workdir / "html", "-j", "auto", env=CLOCK)
     assert build.returncode == 0, build.output[-5000:]
     return build
 
@@ -72,7 +58,7 @@ def first_difference(name: str, one: bytes, two: bytes) -> str:
 def test_two_clean_builds_are_byte_identical(tmp_path):
     # One snapshot of the working tree, so both builds start from the very same files.
     sources = tmp_path / "sources"
-    shutil.copytree(ROOT, sources, ignore=IGNORE)
+    copy_site_sources(sources)
     one = files(clean_build(sources, tmp_path / "one").outdir)
     two = files(clean_build(sources, tmp_path / "two").outdir)
     assert sorted(one) == sorted(two), (
