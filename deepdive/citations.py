@@ -692,7 +692,7 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
     A post whose bib entries changed is read again (its bib files are dependencies), but the home
     page shows its first paragraph too, and Sphinx would not rewrite that page. The pages with
-    excerpts are those postpage.pages_to_rewrite names for listings: the root and categories.
+    excerpts are those linkindex.refresh_links names for listings: the root and categories.
     """
     plaintext = _plaintext_backend()
     signatures: dict[str, list[tuple[str, str, str]]] = {}

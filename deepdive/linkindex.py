@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from deepdive.posts import Post, get_posts
+from deepdive.posts import Post, get_posts, published_posts
 from deepdive.related import backlink_index, related_posts
 from deepdive.series import group_series
 
@@ -33,8 +33,7 @@ class PostLinks:
 
 def listed(env: BuildEnvironment, show_drafts: bool) -> list[Post]:
     """Posts in listing order, newest first (drafts only when previewing)."""
-    posts = [p for p in get_posts(env).values() if show_drafts or not p.draft]
-    return sorted(posts, key=Post.sort_key, reverse=True)
+    return published_posts(env, include_drafts=show_drafts)
 
 
 def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks]:
