@@ -132,8 +132,10 @@ def server(site_dir: Path) -> Iterator[Server]:
 # -- The browser ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API runs an event loop while it is open, and
+    # tests elsewhere (tests/test_weight.py, through bench/weight.py) start Playwright themselves.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
