@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import lxml.html
 from feedgen.feed import FeedGenerator
 
-from deepdive.math import mathml_only
+from deepdive.math import keep_mathml_only
 from deepdive.outputs import record_output
 from deepdive.posts import Post, published_posts
 
@@ -30,10 +30,12 @@ def absolute_url(app: Sphinx, pagename: str) -> str:
 
 def absolutize(fragment: str, base_url: str) -> str:
     """Rewrite every link and image in an HTML fragment to an absolute URL; drop what only works
-    on the site itself: permalink icons, and margin sidenotes (feeds keep the footnote list)."""
+    on the site itself: permalink icons, margin sidenotes (feeds keep the footnote list), and
+    KaTeX's HTML layer (feed readers cannot load its CSS; the MathML stays)."""
     if not fragment.strip():
         return ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    keep_mathml_only(root)
     for selector in ("headerlink", "dd-sidenote"):
         for element in root.xpath(f'.//*[contains(concat(" ", @class, " "), " {selector} ")]'):
             element.drop_tree()
@@ -77,8 +79,7 @@ def capture_body(
         return
     body = context["body"]
     head, sep, rest = body.partition("</h1>")
-    # Feed readers cannot load the site's KaTeX CSS, so they get the MathML alone.
-    content = mathml_only(absolutize(rest if sep else body, absolute_url(app, pagename)))
+    content = absolutize(rest if sep else body, absolute_url(app, pagename))
     path = _cache_path(app, pagename)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
