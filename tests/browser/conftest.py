@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +16,11 @@ from browser.support import (
     SETUP_HINT,
     VNU_JAR,
     Server,
-    SiteHandler,
     SitePages,
     Tab,
-    base_path,
     find_chromium,
     missing_tool,
+    serve_site,
 )
 
 _CALL_PASSED = pytest.StashKey[bool]()
@@ -117,16 +113,8 @@ def site_pages(site_dir: Path) -> SitePages:
 @pytest.fixture(scope="session")
 def server(site_dir: Path) -> Iterator[Server]:
     """The built site on a free local port, under the same path as in production (``/blog/``)."""
-    handler = type("Handler", (SiteHandler,), {"base": base_path(site_dir)})
-    httpd = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(site_dir))
-    )
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield Server(origin, origin + handler.base)
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_site(site_dir) as served:
+        yield served
 
 
 # -- The browser ----------------------------------------------------------------------------------

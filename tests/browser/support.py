@@ -3,10 +3,14 @@ GitHub Pages, and a browser tab that records console errors, failed and foreign 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -171,6 +175,21 @@ class Server:
 
     def url(self, page: str = "") -> str:
         return self.base + page
+
+
+@contextlib.contextmanager
+def serve_site(outdir: Path) -> Iterator[Server]:
+    """Serve a built site on a free local port, under the path it has in production."""
+    handler = type("Handler", (SiteHandler,), {"base": base_path(outdir)})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(outdir)))
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield Server(origin, origin + handler.base)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 # -- The browser ----------------------------------------------------------------------------------

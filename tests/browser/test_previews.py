@@ -4,18 +4,15 @@ margin on wide screens and at the end on narrow ones."""
 
 from __future__ import annotations
 
-import functools
 import re
-import threading
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from conftest import Build, post, sphinx_build, write_site
 from playwright.sync_api import expect
 
-from browser.support import Server, SiteHandler, Tab, base_path, resolve
+from browser.support import Server, Tab, resolve, serve_site
 
 pytestmark = pytest.mark.browser
 
@@ -107,15 +104,8 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 @pytest.fixture(scope="module")
 def small_server(small_site: Build) -> Iterator[Server]:
-    handler = type("Handler", (SiteHandler,), {"base": base_path(small_site.outdir)})
-    serve = functools.partial(handler, directory=str(small_site.outdir))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), serve)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield Server(origin, origin + handler.base)
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_site(small_site.outdir) as served:
+        yield served
 
 
 @pytest.fixture
