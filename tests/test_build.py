@@ -1,0 +1,144 @@
+"""`make html` (``python -m deepdive.build``) skips Sphinx only when nothing it reads has changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Build, post, write_site
+
+from deepdive import build as deepdive_build
+
+UP_TO_DATE = "is up to date"
+
+
+def make_html(srcdir: Path, *extra: str, env: dict | None = None) -> Build:
+    """What `make html` runs, in the site's folder."""
+    command = [sys.executable, "-m", "deepdive.build", "-b", "dirhtml", "-W", "--keep-going"]
+    command += ["-n", *extra, "-d", "_build/doctrees", ".", "_build/html"]
+    run_env = {**os.environ, **(env or {})}
+    # pytest names the running test and phase here; a user's shell has nothing like it.
+    run_env.pop("PYTEST_CURRENT_TEST", None)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=srcdir, env=run_env)
+    return Build(result.returncode, result.stdout + result.stderr, srcdir, srcdir / "_build/html")
+
+
+def sphinx_ran(build: Build) -> bool:
+    return "build succeeded" in build.output or "build finished with problems" in build.output
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    srcdir = write_site(
+        tmp_path / "site",
+        {"posts/2024/first.md": post(title="First light", tags="[optics]")},
+    )
+    first = make_html(srcdir)
+    assert first.returncode == 0, first.output[-3000:]
+    assert sphinx_ran(first)
+    return srcdir
+
+
+def outputs(srcdir: Path) -> dict[str, int]:
+    html = srcdir / "_build/html"
+    return {str(p.relative_to(html)): p.stat().st_mtime_ns for p in html.rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_means_sphinx_does_not_run_and_no_file_is_written(site: Path) -> None:
+    before = outputs(site)
+    again = make_html(site)
+    assert again.returncode == 0
+    assert UP_TO_DATE in again.output
+    assert not sphinx_ran(again)
+    assert outputs(site) == before
+
+
+def test_an_edited_post_is_built(site: Path) -> None:
+    path = site / "posts/2024/first.md"
+    path.write_text(path.read_text() + "\nA new closing sentence.\n")
+    rebuilt = make_html(site)
+    assert rebuilt.returncode == 0, rebuilt.output[-3000:]
+    assert sphinx_ran(rebuilt)
+    assert "A new closing sentence." in rebuilt.text("posts/2024/first/index.html")
+    assert UP_TO_DATE in make_html(site).output
+
+
+def test_a_new_template_or_static_file_is_an_input(site: Path) -> None:
+    (site / "_static").mkdir()
+    (site / "_static" / "extra.css").write_text("body { color: black; }\n")
+    assert sphinx_ran(make_html(site))
+
+
+def test_a_deleted_or_edited_output_page_is_rebuilt(site: Path) -> None:
+    page = site / "_build/html/posts/2024/first/index.html"
+    page.unlink()
+    assert sphinx_ran(make_html(site))
+    assert "First light" in page.read_text()
+    page.write_text("hand-edited")
+    assert sphinx_ran(make_html(site))
+    assert "First light" in page.read_text()
+
+
+def test_a_changed_environment_variable_rebuilds(site: Path) -> None:
+    # conf.py may read any variable; DEEPDIVE_DRAFTS shows drafts, for instance.
+    assert sphinx_ran(make_html(site, env={"DEEPDIVE_DRAFTS": "1"}))
+    assert UP_TO_DATE in make_html(site, env={"DEEPDIVE_DRAFTS": "1"}).output
+    assert sphinx_ran(make_html(site))
+
+
+def test_different_options_rebuild_and_a_forced_build_always_runs(site: Path) -> None:
+    assert sphinx_ran(make_html(site, "-j", "1"))
+    assert sphinx_ran(make_html(site, "-E", "-j", "1"))
+    assert sphinx_ran(make_html(site, "-a", "-j", "1"))
+
+
+def test_a_failed_build_is_never_taken_for_up_to_date(site: Path) -> None:
+    path = site / "posts/2024/first.md"
+    path.write_text(post(date="2024-13-45", title="First light"))
+    assert make_html(site).returncode != 0
+    second = make_html(site)
+    assert second.returncode != 0
+    assert "2024-13-45" in second.output
+
+
+def test_caches_and_build_folders_are_not_inputs(site: Path) -> None:
+    for folder in ("_build/.jupyter_cache", "__pycache__", "node_modules/katex"):
+        (site / folder).mkdir(parents=True, exist_ok=True)
+        (site / folder / "scratch.txt").write_text(str(time.time()))
+    assert UP_TO_DATE in make_html(site).output
+
+
+def test_the_date_is_an_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A post dated tomorrow fails the build today and passes it tomorrow, with no file changed.
+    srcdir = write_site(tmp_path / "site", {})
+    invocation = deepdive_build.parse([".", "_build/html"])
+    monkeypatch.chdir(srcdir)
+    today = deepdive_build.inputs_fingerprint(invocation, [])
+    tomorrow = time.gmtime(time.time() + 86400)
+    monkeypatch.setattr(deepdive_build.time, "gmtime", lambda *_: tomorrow)
+    assert deepdive_build.inputs_fingerprint(invocation, []) != today
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-b", "dirhtml", "-a", ".", "out"],
+        ["--fresh-env", ".", "out"],
+        ["-w", "warnings.txt", ".", "out"],
+        [".", "out", "posts/one.md"],
+        ["--some-future-option", ".", "out"],
+    ],
+)
+def test_command_lines_the_fast_path_does_not_understand_always_run_sphinx(argv) -> None:
+    assert deepdive_build.parse(argv) is None
+
+
+def test_the_doctree_folder_defaults_like_sphinx_build() -> None:
+    invocation = deepdive_build.parse(["-b", "dirhtml", "-j", "auto", "src", "out"])
+    assert invocation.doctreedir == Path("out/.doctrees").resolve()
+    invocation = deepdive_build.parse(["--doctree-dir=trees", "src", "out"])
+    assert invocation.doctreedir == Path("trees").resolve()
