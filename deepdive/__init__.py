@@ -51,6 +51,9 @@ def _add_paths(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    from deepdive.opengraph_compat import skip_social_cards_import
+
+    skip_social_cards_import(app)
     for feature in FEATURES:
         app.setup_extension(feature)
     app.connect("config-inited", _add_paths)
