@@ -101,7 +101,15 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     env.deepdive_listing_signature = listings
 
     stale = {d for d, sig in signatures.items() if previous.get(d) != sig}
-    stale.update(_referrers_of(env, getattr(env, "deepdive_reread", set()), posts.values()))
+    reread = getattr(env, "deepdive_reread", set()) & env.all_docs.keys()
+    exported = exported_by(env, reread)
+    previous_exported = getattr(env, "deepdive_exported", {})
+    changed = {d for d in reread if previous_exported.get(d) != exported[d]}
+    env.deepdive_exported = {
+        **{d: sig for d, sig in previous_exported.items() if d in env.all_docs},
+        **exported,
+    }
+    stale.update(_referrers_of(env, changed, posts.values()))
     if previous_listings != listings:
         stale.add(app.config.root_doc)
         stale.update(d for d in env.found_docs if d.startswith("categories/"))
@@ -113,18 +121,51 @@ def note_reread(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None
     env.deepdive_reread = set(docnames)
 
 
-def _referrers_of(env: BuildEnvironment, reread: set[str], posts) -> set[str]:
-    """Posts that link into a re-read document: the link text (a section or post title) may have
-    changed, and Sphinx does not rewrite a page when only what it links to changed."""
+def exported_by(env: BuildEnvironment, docnames: set[str]) -> dict[str, tuple]:
+    """What a page can print about each of ``docnames`` by linking to it: the document's title,
+    its labels with their titles and anchors, and the numbers of its equations, figures, tables
+    and theorems. Editing anything else in a post leaves the pages that link to it unchanged."""
+    found: dict[str, list[tuple[str, ...]]] = {d: [] for d in docnames}
+    if not docnames:
+        return {}
+    for domain in env.domains.sorted():
+        for name, shown, kind, docname, anchor, _ in domain.get_objects():
+            if docname in found:
+                found[docname].append((domain.name, kind, name, str(shown), anchor))
+    for label, (docname, number) in env.domains["math"].equations.items():
+        if docname in found:
+            found[docname].append(("math", "equation", label, str(number)))
+    for label, entry in getattr(env, "proof_list", {}).items():
+        if entry.get("docname") in found:
+            found[entry["docname"]].append(("proof", label, repr(sorted(entry.items()))))
+    return {
+        docname: (
+            tuple(sorted(objects)),
+            _sorted_repr(env.toc_fignumbers.get(docname, {})),
+            _sorted_repr(env.toc_secnumbers.get(docname, {})),
+        )
+        for docname, objects in found.items()
+    }
+
+
+def _sorted_repr(numbers: dict) -> str:
+    return repr(
+        sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in numbers.items())
+    )
+
+
+def _referrers_of(env: BuildEnvironment, targets: set[str], posts) -> set[str]:
+    """Posts that link into ``targets``, documents whose title, labels or numbers changed: Sphinx
+    does not rewrite a page when only what it links to changed."""
     from deepdive.related import resolve_target
 
-    if not reread:
+    if not targets:
         return set()
     return {
         post.docname
         for post in posts
-        if post.docname not in reread
-        and any(resolve_target(env, post.docname, t, x) in reread for t, x in post.references)
+        if post.docname not in targets
+        and any(resolve_target(env, post.docname, t, x) in targets for t, x in post.references)
     }
 
 

@@ -29,9 +29,12 @@ CONF = 'bibtex_bibfiles = ["references.bib"]\n'
 def initial_files() -> dict[str, str]:
     files = {"references.bib": BIB}
     for n in range(6):
-        body = f"Post {n} body with $x_{n}^2$ and {{cite:p}}`neal2011`.\n\n(sec-{n})=\n## Part {n}\n\nMore text."
+        body = (
+            f"Post {n} body with $x_{n}^2$ and {{cite:p}}`neal2011`.\n\n(sec-{n})=\n## Part {n}\n\n"
+            f"More text.\n\n$$\nx_{n} = {n}\n$$ (eq-{n})"
+        )
         if n:
-            body += f"\n\nSee {{ref}}`sec-{n - 1}`."
+            body += f"\n\nSee {{ref}}`sec-{n - 1}` and {{eq}}`eq-{n - 1}`."
         files[f"posts/2024/p{n}.md"] = post(
             f"2024-0{n + 1}-01",
             f"Title {n}",
@@ -56,6 +59,8 @@ def tree_differences(one: Path, two: Path) -> list[str]:
 
 
 def edit(path: Path, old: str, new: str) -> None:
+    if not path.exists():
+        return  # the random sequence deleted this post earlier
     text = path.read_text()
     assert old in text, (path, old)
     path.write_text(text.replace(old, new, 1))
@@ -67,6 +72,18 @@ def change_body(src: Path, n: int) -> None:
 
 def change_title(src: Path, n: int) -> None:
     edit(src / f"posts/2024/p{n}.md", f"# Title {n}", f"# Retitled {n}")
+
+
+def change_section_title(src: Path, n: int) -> None:
+    """The next post's link to this section prints its title."""
+    edit(src / f"posts/2024/p{n}.md", f"## Part {n}", f"## Chapter {n}")
+
+
+def renumber_equation(src: Path, n: int) -> None:
+    """The next post's link to this post's equation prints its number, now one higher."""
+    edit(
+        src / f"posts/2024/p{n}.md", "More text.", f"More text.\n\n$$\ny = {n}\n$$ (eq-before-{n})"
+    )
 
 
 def change_tags(src: Path, n: int) -> None:
@@ -90,7 +107,8 @@ def drop_references_to(src: Path, n: int) -> None:
     """Posts link to the previous post's section; unpublishing a post must not break the build."""
     follower = src / f"posts/2024/p{n + 1}.md"
     if follower.exists():
-        follower.write_text(follower.read_text().replace(f"See {{ref}}`sec-{n}`.", ""))
+        text = follower.read_text()
+        follower.write_text(text.replace(f"See {{ref}}`sec-{n}` and {{eq}}`eq-{n}`.", ""))
 
 
 def toggle_draft(src: Path, n: int) -> None:
@@ -141,6 +159,8 @@ def edit_template(src: Path, n: int) -> None:
 CHANGES = [
     change_body,
     change_title,
+    change_section_title,
+    renumber_equation,
     change_tags,
     change_date,
     change_series,
