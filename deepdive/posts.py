@@ -110,9 +110,18 @@ def extract_excerpt(doctree: nodes.document) -> tuple[list[nodes.Node], bool]:
     for index, child in enumerate(body):
         if isinstance(child, nodes.raw) and child.astext().strip() == MORE_MARKER:
             kept = [c.deepcopy() for c in body[:index] if not _is_invisible(c)]
-            return kept, True
+            return detached(kept), True
     first = next(section.findall(nodes.paragraph), None)
-    return ([first.deepcopy()] if first is not None else []), False
+    return detached([first.deepcopy()] if first is not None else []), False
+
+
+def detached(fragment: list[nodes.Node]) -> list[nodes.Node]:
+    """``fragment`` without its nodes' references to the whole document, which a copy keeps:
+    pickled with the environment, each excerpt would otherwise carry its post's entire doctree."""
+    for top in fragment:
+        for node in top.findall():
+            node.document = None
+    return fragment
 
 
 def _is_invisible(node: nodes.Node) -> bool:

@@ -17,7 +17,7 @@ from deepdive.frontmatter import (
     parse_front_matter,
     split_front_matter,
 )
-from deepdive.posts import Post, extract_excerpt, first_paragraph_text, get_posts
+from deepdive.posts import Post, detached, extract_excerpt, first_paragraph_text, get_posts
 from deepdive.related import outgoing_references
 
 if TYPE_CHECKING:
@@ -195,9 +195,11 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _drop_ablog_doctree_copy(env, docname: str) -> None:
-    """ABlog keeps a full copy of every post's doctree in the environment; nothing we use needs it."""
+    """ABlog keeps a full copy of every post's doctree in the environment, and its excerpt refers to
+    the document too; nothing we use needs either."""
     for info in getattr(env, "ablog_posts", {}).get(docname, []):
         info["doctree"] = None
+        detached(info.get("excerpt") or [])
 
 
 def reread_invalid_posts(

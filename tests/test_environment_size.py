@@ -1,0 +1,26 @@
+"""The pickled environment, loaded by every rebuild, holds what later pages need and no more."""
+
+from __future__ import annotations
+
+import pickle
+
+from conftest import post
+
+LONG_BODY = "First paragraph, the excerpt.\n\n" + "\n\n".join(
+    f"Paragraph {n} with $x_{{{n}}}^2$ and enough words to weigh something. " * 8
+    for n in range(200)
+)
+
+
+def test_excerpts_do_not_carry_their_whole_post(build_site) -> None:
+    # A copied docutils node still points at its document; pickled, that is the whole doctree.
+    build = build_site({"posts/2024/long.md": post(title="Long", body=LONG_BODY)})
+    assert build.returncode == 0, build.output[-3000:]
+    doctrees = build.outdir.parent / (build.outdir.name + "-doctrees")
+    env = pickle.loads((doctrees / "environment.pickle").read_bytes())
+    ours = env.domaindata["deepdive"]["posts"]["posts/2024/long"].excerpt
+    ablogs = env.ablog_posts["posts/2024/long"][0]["excerpt"]
+    assert "the excerpt" in ours[0].astext()
+    for excerpt in (ours, ablogs):
+        assert len(pickle.dumps(excerpt)) < 2_000
+    assert (doctrees / "environment.pickle").stat().st_size < 200_000
