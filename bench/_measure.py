@@ -130,10 +130,18 @@ class SphinxLog:
     env_reason: str = ""
     warnings: int = 0
     succeeded: bool = False
+    skipped: bool = False  # deepdive.build found nothing changed and did not start Sphinx
+
+
+_UP_TO_DATE = re.compile(r"^deepdive: nothing changed since the last successful build", re.M)
 
 
 def parse_sphinx(text: str) -> SphinxLog:
     result = SphinxLog()
+    if _UP_TO_DATE.search(text):
+        result.added = result.changed = result.removed = result.read = 0
+        result.skipped = result.succeeded = True
+        return result
     match = _ENV_LINE.search(text)
     if match:
         result.added, result.changed, result.removed = (
