@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -25,18 +23,35 @@ _CSS_GLYPH = re.compile(r'--pst-icon-[a-z-]+:"([\ue000-\uf8ff])"')
 _ICON_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
 
 
-def used_code_points(outdir: Path) -> set[int]:
-    """Code points of every icon named in built pages and scripts, or used by the theme's CSS."""
+def used_code_points(outdir: Path, names_cache: Path | None = None) -> set[int]:
+    """Code points of every icon named in built pages and scripts, or used by the theme's CSS.
+
+    ``names_cache`` remembers the icon names of each file by size and modification time, so an
+    incremental build only reads the pages it wrote."""
     css = (outdir / THEME_CSS).read_text(encoding="utf-8")
     icons = {
         name: int(code, 16)
         for selectors, code in _ICON_RULE.findall(css)
         for name in re.findall(r"\.fa-([a-z0-9-]+)", selectors)
     }
-    names: set[str] = set()
+    try:
+        known = json.loads(names_cache.read_text(encoding="utf-8")) if names_cache else {}
+    except (OSError, ValueError):
+        known = {}
+    seen: dict[str, list] = {}
     for pattern in ("**/*.html", "_static/**/*.js"):
         for path in outdir.glob(pattern):
-            names.update(_ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="ignore")))
+            stat = path.stat()
+            relative = path.relative_to(outdir).as_posix()
+            entry = known.get(relative)
+            if entry is None or entry[:2] != [stat.st_size, stat.st_mtime_ns]:
+                found = _ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="ignore"))
+                entry = [stat.st_size, stat.st_mtime_ns, sorted(set(found))]
+            seen[relative] = entry
+    if names_cache:
+        names_cache.parent.mkdir(parents=True, exist_ok=True)
+        names_cache.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
+    names = {name for entry in seen.values() for name in entry[2]}
     points = {icons[name] for name in names if name in icons}
     points.update(ord(glyph) for glyph in _CSS_GLYPH.findall(css))
     return points
@@ -44,6 +59,9 @@ def used_code_points(outdir: Path) -> set[int]:
 
 def subset_font(original: Path, code_points: set[int]) -> bytes:
     """A WOFF2 font holding only ``code_points`` (and what they need) from ``original``."""
+    from fontTools import subset  # only when the icons in use change: a fifth of a second
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
@@ -80,7 +98,7 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     if not (outdir / THEME_CSS).is_file():
         return
-    points = used_code_points(outdir)
+    points = used_code_points(outdir, Path(app.doctreedir) / "deepdive-icon-names.json")
     key = hashlib.sha256(",".join(map(str, sorted(points))).encode()).hexdigest()[:16]
     cache = Path(app.doctreedir) / "deepdive-icon-fonts" / key
     for original in sorted(theme_fonts().glob("*.woff2")):

@@ -43,3 +43,15 @@ def test_rebuilding_keeps_the_subset(make_site):
         second.outdir / FONTS / "fa-solid-900.woff2"
     ).read_bytes()
     assert (second.outdir / FONTS / "fa-solid-900.woff2").stat().st_size < 20_000
+
+
+def test_an_icon_first_used_in_an_incremental_build_is_kept(make_site):
+    from conftest import sphinx_build
+
+    srcdir = make_site({"posts/2024/a.md": post()})
+    assert sphinx_build(srcdir).returncode == 0
+    path = srcdir / "posts/2024/a.md"
+    path.write_text(path.read_text() + '\n<i class="fa-solid fa-music"></i>\n')
+    rebuilt = sphinx_build(srcdir)
+    assert rebuilt.returncode == 0, rebuilt.output
+    assert 0xF001 in code_points((rebuilt.outdir / FONTS / "fa-solid-900.woff2").read_bytes())
