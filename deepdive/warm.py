@@ -1,0 +1,266 @@
+"""Warm builds: one process imports Sphinx and the extensions once, then forks each build.
+
+``python -m deepdive.warm`` is the zygote. It imports the stack (Sphinx, ``deepdive.build``, and
+the extensions and theme that ``conf.py`` in its folder names), reports every file it loaded,
+and then serves one build per JSON line on stdin, ``{"argv": [...], "cwd": ..., "env": {...}}``:
+it forks, the child runs ``deepdive.build.main(argv)`` and exits like a fresh Python process
+would, and the zygote answers ``{"returncode": ..., "cpu_s": ..., "max_rss_mib": ...}`` on stdout.
+The zygote never builds, so every child starts from the same import-only state and writes what
+a cold ``python -m deepdive.build`` writes. :class:`WarmBuilder` is the other end of the pipe.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+STACK = (
+    "sphinx.cmd.build",
+    "sphinx.application",
+    "sphinx.builders.dirhtml",
+    "sphinx.builders.html",
+    "deepdive.build",
+)
+
+
+def conf_modules(conf: Path) -> list[str]:
+    """The modules a ``conf.py`` names as literals in ``extensions`` and ``html_theme``."""
+    try:
+        tree = ast.parse(conf.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = getattr(node.targets[0], "id", None)
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            continue
+        if target == "extensions" and isinstance(value, list):
+            names += [name for name in value if isinstance(name, str)]
+        elif target == "html_theme" and isinstance(value, str):
+            names.append(value)
+    return names
+
+
+def preload(names: Iterable[str]) -> None:
+    """Import each module that can be imported; the build reports the others itself."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except (Exception, SystemExit):
+            continue
+
+
+def loaded_files() -> dict[str, int]:
+    """The file and modification time (ns) of every loaded module that has one."""
+    stamps = {}
+    for module in list(sys.modules.values()):
+        try:
+            stamps[module.__file__] = os.stat(module.__file__).st_mtime_ns
+        except Exception:  # built in, a namespace package, a file gone, or not a module at all
+            continue
+    return stamps
+
+
+def first_changed(stamps: dict[str, int]) -> str | None:
+    """The first of ``stamps``' files that changed or vanished since it was stamped."""
+    for path, mtime_ns in stamps.items():
+        try:
+            if os.stat(path).st_mtime_ns != mtime_ns:
+                return path
+        except OSError:
+            return path
+    return None
+
+
+def wait(pid: int) -> dict[str, float]:
+    """Wait for the child ``pid``: its exit code, CPU time (user + system) and peak memory."""
+    _, status, usage = os.wait4(pid, 0)
+    return {
+        "returncode": os.waitstatus_to_exitcode(status),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "max_rss_mib": round(usage.ru_maxrss / 1024, 1),  # Linux counts in KiB
+    }
+
+
+def serve() -> int:
+    """Be the zygote: import the stack, report ready, fork one child per request until EOF."""
+    # Ctrl-C reaches the whole process group: the build dies, the zygote waits for its stdin to end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # No garbage collection here, and what was imported frozen before the first fork: a child's
+    # collections then never touch (and so never copy) the zygote's memory.
+    gc.disable()
+    # The protocol gets descriptors of its own; fd 1 goes to the terminal (stderr) so that nothing
+    # printed by an import or a build can corrupt it, and fd 0 is nobody's to read.
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    # Line by line, so that status lines and warnings interleave as they do on a terminal.
+    sys.stdout.reconfigure(line_buffering=True)
+
+    extensions = conf_modules(Path("conf.py"))
+    preload([*STACK, *extensions])
+    # Most of the stack is imported by setup() functions: preload what Sphinx sets up for every
+    # build, and the features our own extension sets up when the site uses it.
+    preload(getattr(sys.modules.get("sphinx.application"), "builtin_extensions", ()))
+    if "deepdive" in extensions:
+        preload(getattr(sys.modules.get("deepdive"), "FEATURES", ()))
+    stamps = loaded_files()
+    if os.path.exists("conf.py"):  # a new extensions list is preloaded by a new zygote
+        stamps[os.path.abspath("conf.py")] = os.stat("conf.py").st_mtime_ns
+    gc.freeze()
+    _reply(replies, {"ready": True, "files": stamps})
+
+    for line in requests:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            replies.close()
+            return _child(request)  # leaves the loop and exits like any Python process
+        _reply(replies, wait(pid))
+    return 0
+
+
+def _reply(replies, message: dict) -> None:
+    replies.write(json.dumps(message) + "\n")
+    replies.flush()
+
+
+def _child(request: dict) -> int:
+    """In the forked child: become a fresh ``python -m deepdive.build <argv>`` and run it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    gc.enable()
+    try:
+        os.chdir(request["cwd"])
+        os.environ.clear()  # in place: modules hold references to os.environ
+        os.environ.update(request["env"])
+        time.tzset()
+        import deepdive.build
+
+        sys.argv = [deepdive.build.__file__, *request["argv"]]
+        return deepdive.build.main(request["argv"])
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+
+@dataclass(frozen=True)
+class WarmResult:
+    """How one build ended: exit code, CPU seconds (user + system) and peak memory in MiB."""
+
+    returncode: int
+    cpu_s: float
+    max_rss_mib: float
+
+
+class WarmBuilder:
+    """The parent's end: builds through a zygote, or cold when it cannot start or dies."""
+
+    def __init__(self, cwd: str | os.PathLike[str] | None = None) -> None:
+        self.cwd = Path(cwd or os.getcwd())
+        self._zygote: subprocess.Popen[str] | None = None
+        self._stamps: dict[str, int] | None = None  # set once the zygote said it is ready
+        self._cold = False
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """The process id of the zygote, while there is one."""
+        return self._zygote.pid if self._zygote else None
+
+    def start(self) -> None:
+        """Start the zygote; it imports in the background and is waited for by the first build."""
+        try:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "deepdive.warm"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=self.cwd,
+                text=True,
+            )
+        except OSError as error:
+            self._give_up(f"it could not start: {error}")
+
+    def build(
+        self, argv: list[str], cwd: str | os.PathLike[str] | None = None, env: dict | None = None
+    ) -> WarmResult:
+        """Run ``deepdive.build.main(argv)`` in ``cwd`` with ``env`` (default: this process's)."""
+        cwd, env = os.fspath(cwd or os.getcwd()), dict(os.environ if env is None else env)
+        if not self._cold and self._zygote is None:
+            self.start()
+        if self._ready() and (changed := first_changed(self._stamps)):
+            print(f"deepdive.warm: {changed} changed; restarting the warm builder", file=sys.stderr)
+            self.close()
+            self.start()
+        if self._ready():
+            try:
+                self._zygote.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+                self._zygote.stdin.flush()
+                return WarmResult(**json.loads(self._zygote.stdout.readline()))
+            except (OSError, ValueError):
+                self._give_up("it stopped during a build")
+            except BaseException:
+                self.close()  # its answer would be read as the next build's
+                raise
+        cold = [sys.executable, "-m", "deepdive.build", *argv]
+        with subprocess.Popen(cold, cwd=cwd, env=env) as process:
+            result = wait(process.pid)
+            process.returncode = result["returncode"]
+        return WarmResult(**result)
+
+    def _ready(self) -> bool:
+        """Whether the zygote is ready to build, waiting for its ready message if need be."""
+        if self._stamps is None and self._zygote is not None:
+            try:
+                self._stamps = json.loads(self._zygote.stdout.readline())["files"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self._give_up("it stopped while starting")
+        return self._stamps is not None
+
+    def _give_up(self, reason: str) -> None:
+        print(f"deepdive.warm: no warm builder ({reason}); building cold", file=sys.stderr)
+        self._cold = True
+        self.close()
+
+    def close(self) -> None:
+        """End the zygote: it exits when its input ends (killed if it has not after 10 s)."""
+        zygote, self._zygote, self._stamps = self._zygote, None, None
+        if zygote is None:
+            return
+        try:
+            zygote.stdin.close()
+            zygote.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            zygote.kill()
+            zygote.wait()
+        zygote.stdout.close()
+
+    def __enter__(self) -> WarmBuilder:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    sys.exit(serve())
