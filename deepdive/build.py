@@ -188,13 +188,13 @@ def _recorded(invocation: Invocation) -> dict:
         return {}
 
 
-def _forget_touched_outputs(invocation: Invocation, recorded: dict) -> None:
-    """Delete pages changed by hand since the last build: Sphinx only writes a page whose source
-    is newer, so it would keep serving the edited copy."""
+def _forget_touched_pages(invocation: Invocation, recorded: dict) -> None:
+    """Delete pages changed by hand (or by another tool) since the last build: Sphinx only writes
+    a page whose source is newer, so it would keep serving the changed copy. Other files are left
+    alone: Sphinx rewrites feeds and static files itself, and it needs its ``searchindex.js``."""
     before = recorded.get("outputs", {}).get("outdir", {})
-    now = _listing(invocation.outdir)
-    for name, state in now.items():
-        if name in before and before[name] != state:
+    for name, state in _listing(invocation.outdir).items():
+        if name.endswith(".html") and name in before and before[name] != state:
             (invocation.outdir / name).unlink(missing_ok=True)
 
 
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 0
         (invocation.doctreedir / STAMP).unlink(missing_ok=True)
-        _forget_touched_outputs(invocation, recorded)
+        _forget_touched_pages(invocation, recorded)
 
     from sphinx.cmd.build import main as sphinx_build
 

@@ -16,9 +16,11 @@ from deepdive import build as deepdive_build
 UP_TO_DATE = "is up to date"
 
 
-def make_html(srcdir: Path, *extra: str, env: dict | None = None) -> Build:
-    """What `make html` runs, in the site's folder."""
-    command = [sys.executable, "-m", "deepdive.build", "-b", "dirhtml", "-W", "--keep-going"]
+def make_html(
+    srcdir: Path, *extra: str, env: dict | None = None, module: str = "deepdive.build"
+) -> Build:
+    """What `make html` runs, in the site's folder (or plain sphinx-build: ``module="sphinx"``)."""
+    command = [sys.executable, "-m", module, "-b", "dirhtml", "-W", "--keep-going"]
     command += ["-n", *extra, "-d", "_build/doctrees", ".", "_build/html"]
     run_env = {**os.environ, **(env or {})}
     # pytest names the running test and phase here; a user's shell has nothing like it.
@@ -81,6 +83,19 @@ def test_a_deleted_or_edited_output_page_is_rebuilt(site: Path) -> None:
     page.write_text("hand-edited")
     assert sphinx_ran(make_html(site))
     assert "First light" in page.read_text()
+
+
+def test_a_plain_sphinx_build_in_between_leaves_make_html_working(site: Path) -> None:
+    # sphinx-build rewrites pages and the search index; make html must rebuild, not break.
+    path = site / "posts/2024/first.md"
+    path.write_text(path.read_text() + "\nEdited behind make's back.\n")
+    plain = make_html(site, module="sphinx")
+    assert plain.returncode == 0, plain.output[-3000:]
+    for _ in range(2):
+        path.write_text(path.read_text() + "\nAnd again.\n")
+        rebuilt = make_html(site)
+        assert rebuilt.returncode == 0, rebuilt.output[-3000:]
+        assert (site / "_build/html/searchindex.js").exists()
 
 
 def test_a_changed_environment_variable_rebuilds(site: Path) -> None:
