@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpus as corpus  # noqa: E402
 import _measure as measure  # noqa: E402
 
+from deepdive.warm import WarmBuilder  # noqa: E402
+
 ROOT = corpus.ROOT
 BENCH = Path(__file__).resolve().parent
 NIKOLA_VENV = BENCH / ".venv-nikola"
@@ -52,6 +54,7 @@ class Tool:
     label: str
     flavour: str
     cites: bool
+    warm: bool = False  # builds forked from `make live`'s warm process instead of a fresh one
 
     @property
     def is_sphinx(self) -> bool:
@@ -199,6 +202,7 @@ class Sequence:
         self.logs.mkdir(exist_ok=True)
         self.command = build_command(tool, jobs)
         self.results: list[dict] = []
+        self.warm = WarmBuilder(cwd=self.site) if tool.warm else None
 
     def step(self, scenario: str, timeout: float) -> dict:
         """Make ``scenario``'s edit, build, and measure the build."""
@@ -237,7 +241,10 @@ class Sequence:
         docs = count_docs(site, tool)
         before = measure.snapshot(outdir)
         log = self.logs / f"{site.name}-{scenario}.log"
-        usage = measure.run_measured(self.command, site, build_env(), log, timeout)
+        if self.warm:
+            usage = measure.run_warm(self.warm, self.command[3:], site, build_env(), log)
+        else:
+            usage = measure.run_measured(self.command, site, build_env(), log, timeout)
         after = measure.snapshot(outdir)
         text = log.read_text(encoding="utf-8", errors="replace")
         wrote = measure.written(before, after)
@@ -281,6 +288,8 @@ class Sequence:
         return record
 
     def close(self, keep: bool) -> None:
+        if self.warm:
+            self.warm.close()
         if not keep:
             shutil.rmtree(self.site, ignore_errors=True)
 
@@ -373,6 +382,11 @@ def evaluate_targets(
     def vs(jobs: str, scenario: str, other: str, limit: float, ours: str) -> None:
         other_label = "Nikola" if other == "nikola" else "plain ABlog"
         label = f"{SCENARIO_LABELS[scenario]} ≤ {limit:g}× {other_label}"
+        if ours == "deepdive-live":
+            label = f"make live: {label}"
+            if ours not in names:
+                add(jobs, label, None, "warm builds not run (--no-live)")
+                return
         if other not in names:
             why = nikola_note if other == "nikola" else "plain ABlog not run (--no-ablog)"
             add(jobs, label, None, why)
@@ -431,6 +445,8 @@ def evaluate_targets(
                 add(jobs, label, False, "a build failed")
             else:
                 add(jobs, label, r < 2, f"×{r:.2f}")
+        for scenario in ("nochange", "edit"):
+            vs(jobs, scenario, "nikola", 1, "deepdive-live")
     return targets
 
 
@@ -651,6 +667,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-nikola", action="store_true", help="skip the Nikola comparison")
     parser.add_argument("--no-ablog", action="store_true", help="skip the plain-ABlog comparison")
     parser.add_argument(
+        "--no-live", action="store_true", help="skip the warm builds of `make live` (deepdive.warm)"
+    )
+    parser.add_argument(
         "--out", default=str(BENCH / "results" / "latest.json"), help="where the JSON goes"
     )
     parser.add_argument("--workdir", help="where corpora are built (default: a temporary folder)")
@@ -700,6 +719,10 @@ def main(argv: list[str] | None = None) -> int:
         if cites:
             tools.append(Tool("deepdive-nocite", "deepdive (no cites)", corpus.DEEPDIVE, False))
         tools.append(Tool("nikola", f"Nikola {nikola_version()}", corpus.NIKOLA, False))
+    if not args.no_live:
+        tools.append(
+            Tool("deepdive-live", "deepdive live (warm)", corpus.DEEPDIVE, False, warm=True)
+        )
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepdive-bench-"))
     work.mkdir(parents=True, exist_ok=True)

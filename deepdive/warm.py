@@ -12,6 +12,7 @@ a cold ``python -m deepdive.build`` writes. :class:`WarmBuilder` is the other en
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import importlib
 import json
@@ -150,6 +151,11 @@ def _child(request: dict) -> int:
     gc.enable()
     try:
         os.chdir(request["cwd"])
+        if request.get("log"):  # the build's output to a file instead of the terminal
+            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
         os.environ.clear()  # in place: modules hold references to os.environ
         os.environ.update(request["env"])
         time.tzset()
@@ -201,9 +207,14 @@ class WarmBuilder:
             self._give_up(f"it could not start: {error}")
 
     def build(
-        self, argv: list[str], cwd: str | os.PathLike[str] | None = None, env: dict | None = None
+        self,
+        argv: list[str],
+        cwd: str | os.PathLike[str] | None = None,
+        env: dict | None = None,
+        log: str | os.PathLike[str] | None = None,
     ) -> WarmResult:
-        """Run ``deepdive.build.main(argv)`` in ``cwd`` with ``env`` (default: this process's)."""
+        """Run ``deepdive.build.main(argv)`` in ``cwd`` with ``env`` (default: this process's),
+        its output going to the terminal, or to the file ``log``."""
         cwd, env = os.fspath(cwd or os.getcwd()), dict(os.environ if env is None else env)
         if not self._cold and self._zygote is None:
             self.start()
@@ -213,7 +224,8 @@ class WarmBuilder:
             self.start()
         if self._ready():
             try:
-                self._zygote.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+                request = {"argv": argv, "cwd": cwd, "env": env, "log": log and os.fspath(log)}
+                self._zygote.stdin.write(json.dumps(request) + "\n")
                 self._zygote.stdin.flush()
                 return WarmResult(**json.loads(self._zygote.stdout.readline()))
             except (OSError, ValueError):
@@ -222,7 +234,11 @@ class WarmBuilder:
                 self.close()  # its answer would be read as the next build's
                 raise
         cold = [sys.executable, "-m", "deepdive.build", *argv]
-        with subprocess.Popen(cold, cwd=cwd, env=env) as process:
+        with contextlib.ExitStack() as stack:
+            output = stack.enter_context(open(log, "w")) if log else None  # noqa: SIM115
+            process = stack.enter_context(
+                subprocess.Popen(cold, cwd=cwd, env=env, stdout=output, stderr=output)
+            )
             result = wait(process.pid)
             process.returncode = result["returncode"]
         return WarmResult(**result)

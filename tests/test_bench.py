@@ -40,10 +40,8 @@ def report(tmp_path_factory) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def runs(report: dict, jobs: str) -> dict[str, dict]:
-    found = {
-        r["scenario"]: r for r in report["runs"] if r["tool"] == "deepdive" and r["jobs"] == jobs
-    }
+def runs(report: dict, jobs: str, tool: str = "deepdive") -> dict[str, dict]:
+    found = {r["scenario"]: r for r in report["runs"] if r["tool"] == tool and r["jobs"] == jobs}
     assert sorted(found) == sorted(SCENARIOS)
     return found
 
@@ -96,4 +94,14 @@ def test_summary_ratios_and_targets_are_reported(report):
     # Nikola and plain ABlog were switched off: the targets that need them say so, not guess.
     assert targets[("auto", "clean build ≤ 2× Nikola")] == "N/A"
     assert targets[("auto", "clean build ≤ 0.5× plain ABlog")] == "N/A"
-    assert report["meta"]["tools"] == ["deepdive"]
+    assert report["meta"]["tools"] == ["deepdive", "deepdive-live"]
+
+
+def test_the_warm_builds_of_make_live_are_measured_like_the_others(report):
+    warm = runs(report, "1", "deepdive-live")
+    assert all(run["ok"] for run in warm.values()), warm
+    assert warm["clean"]["read"] == runs(report, "1")["clean"]["read"]
+    assert warm["nochange"]["read"] == 0
+    assert warm["edit"]["read_names"] == warm["edit"]["expected_read"]
+    targets = {t["target"] for t in report["targets"]}
+    assert "make live: one-post edit ≤ 1× Nikola" in targets
