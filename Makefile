@@ -36,8 +36,9 @@ $(INSTALLED): requirements.lock pyproject.toml
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
 	$(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
+# deepdive.live is sphinx-autobuild whose rebuilds fork from a process that imported Sphinx once.
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
-	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
+	DEEPDIVE_DRAFTS=1 $(BIN)/python -m deepdive.live -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
 		--re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port 8000 . $(BUILDDIR)/live
 
