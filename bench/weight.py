@@ -50,21 +50,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 from bs4 import BeautifulSoup
 
+from deepdive.chromium import launch
+from deepdive.linkcheck import published_path
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "weight.json"
 TARGET_KB = 350
 KB = 1000  # bytes: "350 KB" is read strictly, as 350,000 bytes
 STRICT = ["-W", "--keep-going", "-n"]  # what `make html` passes
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 900}
 # Chromium's verdicts for a request that holds up the first paint.
 RENDER_BLOCKING = frozenset({"Blocking", "InBodyParserBlocking"})
@@ -108,14 +101,6 @@ def build_real_site(outdir: Path) -> Path:
     if result.returncode != 0:
         raise SystemExit(f"the strict build failed:\n{(result.stdout + result.stderr)[-4000:]}")
     return outdir
-
-
-def base_path(site: Path) -> str:
-    """The URL path the site is published under (``/blog/``), from the home's canonical link."""
-    home = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "lxml")
-    canonical = home.select_one('link[rel="canonical"]')
-    path = urlsplit(canonical["href"]).path if canonical else "/"
-    return path if path.endswith("/") else path + "/"
 
 
 @dataclass
@@ -368,13 +353,6 @@ class Load:
     third_party_render_blocking: list[str]
     math_elements: int
     resources: list[Resource] = field(default_factory=list)
-
-
-def launch(playwright: Any, executable: str | None = None) -> Any:
-    """Headless Chromium with no background traffic of its own."""
-    from_env = os.environ.get("CHROMIUM_PATH")
-    executable = executable or from_env or shutil.which("chromium") or "/usr/bin/chromium"
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
 
 def _origin(url: str) -> str:
@@ -924,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         estimates = estimate_posts(site)
         if not estimates:
             raise SystemExit(f"{site} has no post pages under posts/")
-        base = base_path(site)
+        base = published_path(site)
         ours = {"name": "ours", "label": "Deep Dives (KaTeX at build time)", "mounts": {base: site}}
         ours_origin = stack.enter_context(serve(ours["mounts"]))
 

@@ -79,6 +79,11 @@ def detect_base_url(site: Path) -> str | None:
     return None
 
 
+def published_path(site: Path) -> str:
+    """The URL path the site is published under (``/blog/``), from the home's canonical link."""
+    return urlsplit(detect_base_url(site) or "/").path or "/"
+
+
 class LinkChecker:
     """Resolve links the way a static web server would, against the files of one built site."""
 

@@ -10,8 +10,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser.support import find_chromium, missing_tool
+from browser.support import missing_tool
 from conftest import ROOT, post, sphinx_build, write_site
+
+from deepdive.chromium import find_chromium
 
 spec = importlib.util.spec_from_file_location("weight", ROOT / "bench" / "weight.py")
 weight = sys.modules["weight"] = importlib.util.module_from_spec(spec)

@@ -12,16 +12,15 @@ import pytest
 
 from browser.support import (
     AXE_JS,
-    CHROMIUM_ARGS,
     SETUP_HINT,
     VNU_JAR,
     Server,
     SitePages,
     Tab,
-    find_chromium,
     missing_tool,
     serve_site,
 )
+from deepdive.chromium import find_chromium, launch
 
 _CALL_PASSED = pytest.StashKey[bool]()
 
@@ -127,7 +126,7 @@ def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = launch(playwright, chromium_path)
         yield browser
         browser.close()
 

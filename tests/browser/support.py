@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from deepdive.linkcheck import published_path
+
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node" / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -25,29 +26,6 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SETUP_HINT = (
     "run `bash tests/browser/setup.sh` (apt-get install chromium; npm ci in tests/browser/node)"
 )
-
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
-# The background-networking flags keep Chromium from calling Google's hosts on its own.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def find_chromium() -> str | None:
-    """``$CHROMIUM_PATH`` if set, else the first Chromium or Chrome on this machine."""
-    explicit = os.environ.get("CHROMIUM_PATH")
-    if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
-    if os.access("/usr/bin/chromium", os.X_OK):
-        return "/usr/bin/chromium"
-    return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
 
 
 def missing_tool(what: str, hint: str) -> None:
@@ -58,14 +36,6 @@ def missing_tool(what: str, hint: str) -> None:
 
 
 # -- The built site -------------------------------------------------------------------------------
-
-
-def base_path(outdir: Path) -> str:
-    """The URL path the site is published under (``/blog/``), from the home's canonical link."""
-    home = BeautifulSoup((outdir / "index.html").read_text(encoding="utf-8"), "lxml")
-    canonical = home.select_one('link[rel="canonical"]')
-    path = urlsplit(canonical["href"]).path if canonical else "/"
-    return path if path.endswith("/") else path + "/"
 
 
 def resolve(page: str, href: str) -> str:
@@ -180,7 +150,7 @@ class Server:
 @contextlib.contextmanager
 def serve_site(outdir: Path) -> Iterator[Server]:
     """Serve a built site on a free local port, under the path it has in production."""
-    handler = type("Handler", (SiteHandler,), {"base": base_path(outdir)})
+    handler = type("Handler", (SiteHandler,), {"base": published_path(outdir)})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(outdir)))
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
