@@ -201,6 +201,13 @@ def _forget_touched_pages(invocation: Invocation, recorded: dict) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     invocation = parse(argv)
+    if invocation and not (invocation.srcdir / "conf.py").is_file():
+        print(
+            f"deepdive: no conf.py in {invocation.srcdir}: run `make html` in the blog's folder "
+            "(the one with conf.py and posts/)",
+            file=sys.stderr,
+        )
+        return 2
     inputs = inputs_fingerprint(invocation, argv) if invocation else None
     if invocation:
         recorded = _recorded(invocation)

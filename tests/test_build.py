@@ -138,6 +138,12 @@ def test_the_date_is_an_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert deepdive_build.inputs_fingerprint(invocation, []) != today
 
 
+def test_a_folder_that_is_not_a_site_is_one_clear_error(tmp_path: Path) -> None:
+    result = make_html(tmp_path)
+    assert result.returncode == 2
+    assert "no conf.py in" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     "argv",
     [
