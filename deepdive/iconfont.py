@@ -110,5 +110,7 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    app.connect("build-finished", shrink_icon_fonts)
+    # Last: the CSP step (800) rewrites pages and the outputs step (900) deletes stale ones; the
+    # icon cache must see the pages as they stay, or every page is read again next build.
+    app.connect("build-finished", shrink_icon_fonts, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -55,3 +55,21 @@ def test_an_icon_first_used_in_an_incremental_build_is_kept(make_site):
     rebuilt = sphinx_build(srcdir)
     assert rebuilt.returncode == 0, rebuilt.output
     assert 0xF001 in code_points((rebuilt.outdir / FONTS / "fa-solid-900.woff2").read_bytes())
+
+
+def test_the_icon_cache_remembers_pages_as_finally_written(make_site):
+    """The cache is taken after every other step has rewritten pages (the CSP meta tag), so the next
+    build finds every untouched page in it and reads none of them again."""
+    import json
+
+    from conftest import sphinx_build
+
+    srcdir = make_site({"posts/2024/a.md": post(), "posts/2024/b.md": post(title="B")})
+    build = sphinx_build(srcdir)
+    assert build.returncode == 0, build.output
+    cache = json.loads((srcdir / "_build/html-doctrees/deepdive-icon-names.json").read_text())
+    pages = sorted(build.outdir.rglob("*.html"))
+    assert pages
+    for page in pages:
+        size, mtime, _ = cache[page.relative_to(build.outdir).as_posix()]
+        assert [size, mtime] == [page.stat().st_size, page.stat().st_mtime_ns], page
