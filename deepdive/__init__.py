@@ -34,6 +34,7 @@ FEATURES = (
     "deepdive.feeds",
     "deepdive.site",
     "deepdive.outputs",
+    "deepdive.sitemap_compat",
     "deepdive.csp",
     "deepdive.iconfont",
     "deepdive.previews",

@@ -21,6 +21,17 @@ def record_output(app: Sphinx, path: Path | str) -> None:
     )
 
 
+def keep_page(app: Sphinx, pagename: str) -> None:
+    """A generated page this build did not render again, because what it shows has not changed:
+    it stays in the output, the sitemap and the manifest as if it had been written."""
+    record_output(app, app.builder.get_outfilename(pagename))
+    app.env.__dict__.setdefault("_deepdive_kept_pages", set()).add(pagename)
+
+
+def kept_pages(app: Sphinx) -> set[str]:
+    return app.env.__dict__.get("_deepdive_kept_pages", set())
+
+
 def record_page(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -48,6 +59,7 @@ def remove_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     current = set(app.env.__dict__.pop("_deepdive_outputs", set()))
+    app.env.__dict__.pop("_deepdive_kept_pages", None)
     for docname in app.env.found_docs:
         current.add(Path(app.builder.get_outfilename(docname)).relative_to(outdir).as_posix())
         if app.config.html_copy_source:

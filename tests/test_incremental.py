@@ -23,7 +23,15 @@ BIB = """@article{neal2011,
   author = {Welling, Max and Teh, Yee Whye}, title = {Bayesian learning via SGLD}, journal = {ICML},
   year = {2011}}
 """
-CONF = 'bibtex_bibfiles = ["references.bib"]\n'
+# The real site's page-writing extensions: each one adds to pages or writes a file of its own.
+CONF = """
+bibtex_bibfiles = ["references.bib"]
+extensions += ["sphinxext.opengraph", "sphinx_sitemap", "notfound.extension"]
+ogp_site_url = html_baseurl
+ogp_social_cards = {"enable": False}
+sitemap_url_scheme = "{link}"
+notfound_urls_prefix = "/"
+"""
 
 
 def initial_files() -> dict[str, str]:
@@ -201,3 +209,25 @@ def test_a_random_sequence_of_changes(tmp_path):
     rng = random.Random(20261121)
     steps = [(rng.choice(CHANGES), rng.randrange(1, 5)) for _ in range(6)]
     check_sequence(tmp_path, steps)
+
+
+def sitemap_locations(outdir: Path) -> list[str]:
+    from xml.etree import ElementTree
+
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    return [e.text for e in ElementTree.parse(outdir / "sitemap.xml").iter(f"{namespace}loc")]
+
+
+def test_the_sitemap_still_lists_every_page_after_a_one_post_edit(tmp_path):
+    """sphinx-sitemap alone lists only the pages a build rewrote."""
+    src = write_site(tmp_path / "src", initial_files(), CONF)
+    out = tmp_path / "out"
+    assert sphinx_build(src, out).returncode == 0
+    before = sitemap_locations(out)
+    assert "https://blog.example.org/posts/2024/p3/" in before
+    assert "https://blog.example.org/tags/common/" in before
+    assert before == sorted(before)
+
+    change_body(src, 3)
+    assert sphinx_build(src, out).returncode == 0
+    assert sitemap_locations(out) == before
