@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 import feedparser
+import pytest
 from conftest import ROOT, post, sphinx_build
 
 FILES = {
@@ -75,3 +76,21 @@ def test_make_new_writes_a_post_that_builds(make_site):
     again = subprocess.run(run, capture_output=True, text=True, cwd=ROOT)
     assert again.returncode == 1
     assert "already exists" in again.stderr and "hamiltonian-monte-carlo" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("front", "draft"),
+    [
+        ("draft: true", True),
+        ("draft: false", False),
+        ('"dr\\x61ft": true', True),  # the key spelled with an escape is still `draft`
+        ("title: Drafting a proof", False),
+        ("tags: [a]", False),
+    ],
+)
+def test_a_draft_is_found_by_its_front_matter(tmp_path, front, draft):
+    from deepdive.drafts import is_draft
+
+    path = tmp_path / "post.md"
+    path.write_text(f"---\ndate: 2024-01-01\n{front}\n---\n# Title\n\nText.\n")
+    assert is_draft(path) is draft
