@@ -33,6 +33,8 @@ FEATURES = (
     "deepdive.citethis",
     "deepdive.feeds",
     "deepdive.site",
+    "deepdive.pagecache",
+    "deepdive.templatecache",
     "deepdive.outputs",
     "deepdive.sitemap_compat",
     "deepdive.csp",

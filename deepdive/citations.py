@@ -34,6 +34,7 @@ from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
 from deepdive._bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
+from deepdive.pagecache import only_changed
 from deepdive.posts import get_posts
 from deepdive.render import render_fragment
 
@@ -757,5 +758,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", set_reference_style, priority=600)
     app.connect("env-get-outdated", reread_invalid)
     app.connect("env-updated", rewrite_stale_excerpts, priority=600)  # after bibtex's (500)
-    app.connect("html-collect-pages", collect_bibliography_page)
+    app.connect("html-collect-pages", only_changed(collect_bibliography_page))
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

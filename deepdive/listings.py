@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from deepdive.pagecache import only_changed
 from deepdive.posts import Post
 from deepdive.render import render_fragment
 from deepdive.slugs import slugify
@@ -245,7 +246,7 @@ def orphan_category_intros(app: Sphinx, doctree: Any) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    app.connect("html-collect-pages", collect_pages)
+    app.connect("html-collect-pages", only_changed(collect_pages))
     app.connect("doctree-read", orphan_category_intros)
     app.connect("html-page-context", home_page_listing)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from deepdive.pagecache import only_changed
 from deepdive.posts import Post
 from deepdive.slugs import slugify
 
@@ -125,6 +126,6 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    app.connect("html-collect-pages", collect_pages)
+    app.connect("html-collect-pages", only_changed(collect_pages))
     app.connect("env-check-consistency", check_series)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,260 @@
+"""Generated pages (listings, series, the Bibliography) are rendered again only when what they show
+or how they are rendered changed since the build that wrote them.
+
+A page's signature covers its own context (the teasers, excerpts and links it shows, as computed
+for this build) and everything Sphinx and the theme add to every page: the global template context,
+the configuration, the templates, the checksums of the page's CSS and scripts, the navigation, and
+the code that renders it. A page is kept only when its signature equals the one recorded when it
+was last written and its file is still the one that build left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from deepdive.outputs import keep_page
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+    Page = tuple[str, dict[str, Any], str]
+
+SIGNATURES = "deepdive-page-signatures.json"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+_STATE = "_deepdive_page_cache"
+
+
+def only_changed(collect: Callable[[Sphinx], Iterable[Page]]) -> Callable[[Sphinx], Iterator[Page]]:
+    """The ``html-collect-pages`` handler for ``collect``'s pages that need rendering again."""
+
+    def collect_changed(app: Sphinx) -> Iterator[Page]:
+        return render_if_changed(app, collect(app))
+
+    collect_changed.__qualname__ = f"only_changed({collect.__module__}.{collect.__qualname__})"
+    return collect_changed
+
+
+def render_if_changed(app: Sphinx, pages: Iterable[Page]) -> Iterator[Page]:
+    """Pass on the ``html-collect-pages`` entries whose output would differ from the file on disk;
+    keep the others as they are."""
+    state = _state(app)
+    outdir = Path(app.outdir)
+    for pagename, context, template in pages:
+        try:
+            signature = _digest([state["site"], pagename, template, plain(context)])
+        except Unknowable:
+            yield pagename, context, template
+            continue
+        state["signed"][pagename] = signature
+        recorded = state["previous"].get(pagename)
+        if state["site"] and recorded == [signature, *_file_state(outdir, app, pagename)]:
+            keep_page(app, pagename)
+            state["kept"] += 1
+            continue
+        warnings = app._warncount
+        yield pagename, context, template  # Sphinx renders the page before asking for the next
+        if app._warncount != warnings:
+            del state["signed"][pagename]  # render it again next time, so the warning is too
+
+
+def record_signatures(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``, after every step that rewrites pages (the CSP tag): remember each
+    generated page's signature with the size and time of the file as it now stands."""
+    state = app.env.__dict__.pop(_STATE, None)
+    if app.builder.format != "html":
+        return
+    path = Path(app.doctreedir) / SIGNATURES
+    if exception:
+        path.unlink(missing_ok=True)  # a failed build may have left any page half done
+        return
+    if state is None:
+        return
+    outdir = Path(app.outdir)
+    records = {
+        pagename: [signature, *_file_state(outdir, app, pagename)]
+        for pagename, signature in sorted(state["signed"].items())
+    }
+    path.write_text(json.dumps(records, indent=0), encoding="utf-8")
+    if state["signed"]:
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).info(
+            "deepdive: %d of %d generated pages unchanged, kept as written",
+            state["kept"],
+            len(state["signed"]),
+        )
+
+
+def _state(app: Sphinx) -> dict[str, Any]:
+    state = app.env.__dict__.get(_STATE)
+    if state is None:
+        path = Path(app.doctreedir) / SIGNATURES
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        try:
+            site = site_signature(app)
+        except Unknowable:
+            site = ""  # something on every page cannot be described: render them all
+        state = {"site": site, "previous": previous, "signed": {}, "kept": 0}
+        app.env.__dict__[_STATE] = state
+    return state
+
+
+def _file_state(outdir: Path, app: Sphinx, pagename: str) -> list[int]:
+    try:
+        stat = (outdir / app.builder.get_outfilename(pagename)).stat()
+    except OSError:
+        return [-1, -1]
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+# -- What every page depends on --------------------------------------------------------------------
+
+
+def site_signature(app: Sphinx) -> str:
+    """What Sphinx, the theme and the extensions put on every page, whatever the page shows."""
+    builder, env = app.builder, app.env
+    return _digest(
+        [
+            plain(builder.globalcontext),
+            plain({item.name: item.value for item in app.config}),
+            _asset_checksums(app),
+            _folder_state(_template_folders(app)),
+            _code_state(app),
+            _navigation(app),
+            sorted(env.all_docs),  # `hasdoc()` in templates
+        ]
+    )
+
+
+def _asset_checksums(app: Sphinx) -> list:
+    """The ``?v=`` checksum each page's CSS and script links carry."""
+    from sphinx.builders.html._assets import _file_checksum
+
+    outdir = Path(app.outdir)
+    files = [*app.builder._css_files, *app.builder._js_files]
+    return [
+        [str(asset.filename), _file_checksum(outdir, asset.filename) if asset.filename else ""]
+        for asset in files
+    ]
+
+
+def _template_folders(app: Sphinx) -> list[Path]:
+    folders = [Path(folder) for folder in getattr(app.builder.templates, "pathchain", [])]
+    folders += [Path(app.confdir, folder) for folder in app.config.templates_path]
+    return sorted(set(folders))
+
+
+def _folder_state(folders: list[Path]) -> list:
+    """Every file under the template folders, by size and modification time."""
+    state = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                state.append([str(path), stat.st_size, stat.st_mtime_ns])
+    return state
+
+
+def _code_state(app: Sphinx) -> list:
+    """The versions of Sphinx and every extension, and this package's own files and conf.py."""
+    import sphinx
+
+    package = Path(__file__).parent
+    own = [
+        [path.name, path.stat().st_size, path.stat().st_mtime_ns]
+        for path in sorted(package.glob("*.py"))
+    ]
+    conf = Path(app.confdir, "conf.py")
+    return [
+        sphinx.__version__,
+        sys.version,
+        sorted((name, str(ext.version)) for name, ext in app.extensions.items()),
+        own,
+        [conf.stat().st_size, conf.stat().st_mtime_ns] if conf.is_file() else None,
+    ]
+
+
+def _navigation(app: Sphinx) -> list:
+    """The toctrees a page's navigation is drawn from, and the titles and sections they show."""
+    env = app.env
+    shown = {app.config.root_doc}
+    for parent, children in env.toctree_includes.items():
+        shown.add(parent)
+        shown.update(children)
+    return [
+        sorted(env.toctree_includes.items()),
+        [
+            [doc, env.titles[doc].astext() if doc in env.titles else None, _toc(env, doc)]
+            for doc in sorted(shown)
+        ],
+    ]
+
+
+def _toc(env: Any, docname: str) -> str | None:
+    toc = env.tocs.get(docname)
+    return toc.pformat() if toc is not None else None
+
+
+# -- Stable text for any context value -------------------------------------------------------------
+
+
+class Unknowable(Exception):
+    """A value whose repr does not show its state: a page holding one is always rendered."""
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON-ready data that is equal across runs exactly when the value is: lists keep
+    their order, functions become their qualified names. Raises :class:`Unknowable` for an object
+    that cannot be described that way, rather than guess."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if depth > 20:
+        raise Unknowable(type(value).__qualname__)
+    depth += 1
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            type(value).__qualname__,
+            {f.name: plain(getattr(value, f.name), depth) for f in dataclasses.fields(value)},
+        ]
+    if isinstance(value, dict):
+        items = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+        return {key: plain(item, depth) for key, item in items}
+    if isinstance(value, (list, tuple)):
+        return [plain(item, depth) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(item, depth) for item in value), key=json.dumps)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if type(value).__name__ in ("_CascadingStyleSheet", "_JavaScript"):  # Sphinx's page assets
+        return [str(value.filename), value.priority, plain(value.attributes, depth)]
+    text = repr(value)
+    if _ADDRESS.search(text):
+        raise Unknowable(type(value).__qualname__)
+    return text
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    # After csp.py (800) rewrites pages, so the recorded file times are the final ones.
+    app.connect("build-finished", record_signatures, priority=850)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
