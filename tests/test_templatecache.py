@@ -1,0 +1,30 @@
+"""Compiled templates are kept between builds, and a changed template is compiled again."""
+
+from __future__ import annotations
+
+from conftest import post, sphinx_build, write_site
+
+from deepdive.templatecache import FOLDER
+
+LAYOUT = '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition NUMBER</p>{% endblock %}'
+
+
+def test_a_changed_template_is_compiled_again(tmp_path):
+    srcdir = write_site(
+        tmp_path / "site",
+        {"posts/2024/a.md": post()},
+        'templates_path.insert(0, "_templates_extra")\n',
+    )
+    (srcdir / "_templates_extra").mkdir()
+    (srcdir / "_templates_extra/layout.html").write_text(LAYOUT.replace("NUMBER", "1"))
+    first = sphinx_build(srcdir)
+    assert first.returncode == 0, first.output
+    cache = srcdir / "_build/html-doctrees" / FOLDER
+    assert any(cache.glob("*.cache"))
+    assert "Edition 1" in first.text("posts/2024/a/index.html")
+
+    (srcdir / "_templates_extra/layout.html").write_text(LAYOUT.replace("NUMBER", "2"))
+    second = sphinx_build(srcdir)
+    assert second.returncode == 0, second.output
+    for page in ("posts/2024/a/index.html", "archive/index.html", "index.html"):
+        assert "Edition 2" in second.text(page), page
