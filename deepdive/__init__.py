@@ -17,6 +17,7 @@ STATIC = str(Path(__file__).parent / "static")
 FEATURES = (
     "deepdive.config",
     "deepdive.ablog_compat",
+    "deepdive.assets_compat",
     "deepdive.drafts",
     "deepdive.posts",
     "deepdive.reading",

@@ -26,7 +26,8 @@ BIB = """@article{neal2011,
 # The real site's page-writing extensions: each one adds to pages or writes a file of its own.
 CONF = """
 bibtex_bibfiles = ["references.bib"]
-extensions += ["sphinxext.opengraph", "sphinx_sitemap", "notfound.extension"]
+extensions += ["myst_nb", "sphinx_proof", "sphinxext.opengraph", "sphinx_sitemap"]
+extensions += ["notfound.extension"]
 ogp_site_url = html_baseurl
 ogp_social_cards = {"enable": False}
 sitemap_url_scheme = "{link}"
