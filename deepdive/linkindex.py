@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deepdive.posts import Post, get_posts, published_posts
-from deepdive.related import backlink_index, related_posts
+from deepdive.related import backlink_index, related_index
 from deepdive.series import group_series
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks
     posts = listed(env, show_drafts)
     series = group_series(posts)
     back = backlink_index(env, posts)
+    related = related_index(posts)
     links = {}
     for index, post in enumerate(posts):
         links[post.docname] = PostLinks(
@@ -48,7 +49,7 @@ def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks
             newer=posts[index - 1].docname if index > 0 else None,
             series=tuple(p.docname for p in series.get(post.series, [])),
             backlinks=tuple(back.get(post.docname, ())),
-            related=tuple(p.docname for p in related_posts(post, posts)),
+            related=tuple(p.docname for p in related[post.docname]),
         )
     return links
 

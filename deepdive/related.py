@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from docutils import nodes
@@ -74,18 +75,23 @@ def backlink_index(env: BuildEnvironment, posts: list[Post]) -> dict[str, list[s
     return index
 
 
-def related_posts(post: Post, posts: list[Post], count: int = RELATED_COUNT) -> list[Post]:
-    """Posts sharing the most tags with ``post`` (rarer tags count more), newest first on ties."""
-    frequency: dict[str, int] = {}
-    for other in posts:
-        for tag in other.tags:
-            frequency[tag] = frequency.get(tag, 0) + 1
-    scored = []
-    for other in posts:
-        if other.docname == post.docname:
-            continue
-        shared = set(other.tags) & set(post.tags)
-        if shared:
-            score = sum(1 / frequency[tag] for tag in shared)
-            scored.append((-score, -other.date.timestamp(), other.docname, other))
-    return [entry[-1] for entry in sorted(scored)[:count]]
+def related_index(posts: list[Post], count: int = RELATED_COUNT) -> dict[str, list[Post]]:
+    """For every post, the posts sharing the most tags with it (rarer tags count more), newest
+    first on ties. Only posts that share a tag are scored, so this stays fast as a blog grows."""
+    by_tag: dict[str, list[Post]] = {}
+    for post in posts:
+        for tag in dict.fromkeys(post.tags):
+            by_tag.setdefault(tag, []).append(post)
+    related = {}
+    for post in posts:
+        scores: dict[str, Fraction] = {}
+        others: dict[str, Post] = {}
+        for tag in dict.fromkeys(post.tags):
+            weight = Fraction(1, len(by_tag[tag]))  # exact: ties must not depend on tag order
+            for other in by_tag[tag]:
+                if other.docname != post.docname:
+                    scores[other.docname] = scores.get(other.docname, Fraction(0)) + weight
+                    others[other.docname] = other
+        ranked = sorted((-score, -others[d].date.timestamp(), d) for d, score in scores.items())
+        related[post.docname] = [others[d] for _, _, d in ranked[:count]]
+    return related
