@@ -108,27 +108,31 @@ def parse(argv: Sequence[str]) -> Invocation | None:
 
 def _files(folder: Path, skip: set[Path]) -> Iterator[tuple[str, os.stat_result]]:
     """Every file under ``folder``, by relative path, minus build output, caches and venvs."""
-    stack = [folder]
+    skipped = {str(path) for path in skip}
+    stack = [(str(folder), "")]
     while stack:
-        current = stack.pop()
+        current, prefix = stack.pop()
         try:
             entries = list(os.scandir(current))
         except FileNotFoundError:
             continue
-        if current != folder and any(e.name == "pyvenv.cfg" for e in entries):
+        if prefix and any(e.name == "pyvenv.cfg" for e in entries):
             continue
         for entry in entries:
-            path = Path(entry.path)
+            relative = prefix + entry.name
             if entry.is_dir(follow_symlinks=True):
                 if entry.name == "node_modules":
-                    lock = path / ".package-lock.json"
-                    if lock.exists():
-                        yield lock.relative_to(folder).as_posix(), lock.stat()
-                elif entry.name not in _SKIPPED_FOLDERS and path.resolve() not in skip:
-                    stack.append(path)
+                    lock = os.path.join(entry.path, ".package-lock.json")
+                    if os.path.exists(lock):
+                        yield f"{relative}/.package-lock.json", os.stat(lock)
+                elif (
+                    entry.name not in _SKIPPED_FOLDERS
+                    and os.path.realpath(entry.path) not in skipped
+                ):
+                    stack.append((entry.path, f"{relative}/"))
             else:
                 try:
-                    yield path.relative_to(folder).as_posix(), entry.stat(follow_symlinks=True)
+                    yield relative, entry.stat(follow_symlinks=True)
                 except FileNotFoundError:
                     continue  # a dangling symlink, or removed while we looked
 
@@ -188,12 +192,12 @@ def _recorded(invocation: Invocation) -> dict:
         return {}
 
 
-def _forget_touched_pages(invocation: Invocation, recorded: dict) -> None:
+def _forget_touched_pages(invocation: Invocation, recorded: dict, outputs: dict) -> None:
     """Delete pages changed by hand (or by another tool) since the last build: Sphinx only writes
     a page whose source is newer, so it would keep serving the changed copy. Other files are left
     alone: Sphinx rewrites feeds and static files itself, and it needs its ``searchindex.js``."""
     before = recorded.get("outputs", {}).get("outdir", {})
-    for name, state in _listing(invocation.outdir).items():
+    for name, state in outputs["outdir"].items():
         if name.endswith(".html") and name in before and before[name] != state:
             (invocation.outdir / name).unlink(missing_ok=True)
 
@@ -211,14 +215,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     inputs = inputs_fingerprint(invocation, argv) if invocation else None
     if invocation:
         recorded = _recorded(invocation)
-        if recorded == {"inputs": inputs, "outputs": outputs_fingerprint(invocation)}:
+        outputs = outputs_fingerprint(invocation)
+        if recorded == {"inputs": inputs, "outputs": outputs}:
             shown = os.path.relpath(invocation.outdir)
             print(
                 f"deepdive: nothing changed since the last successful build; {shown} is up to date."
             )
             return 0
         (invocation.doctreedir / STAMP).unlink(missing_ok=True)
-        _forget_touched_pages(invocation, recorded)
+        _forget_touched_pages(invocation, recorded, outputs)
 
     from sphinx.cmd.build import main as sphinx_build
 
