@@ -128,8 +128,11 @@ def test_a_new_tag_renders_again_the_tag_index(site):
             id="a navigation title",
         ),
         pytest.param(
-            lambda s: edit(s / "conf.py", "deepdive_posts_per_page", "html_title = 'Renamed'\n"
-            "deepdive_posts_per_page"),
+            lambda s: edit(
+                s / "conf.py",
+                "deepdive_posts_per_page",
+                "html_title = 'Renamed'\ndeepdive_posts_per_page",
+            ),
             id="the configuration",
         ),
     ],
@@ -158,9 +161,7 @@ def test_a_failed_build_forgets_every_signature(site):
 
 
 def test_kept_pages_stay_in_the_sitemap_and_the_output(tmp_path):
-    conf = (
-        CONF + 'extensions += ["sphinx_sitemap"]\nsitemap_url_scheme = "{link}"\n'
-    )
+    conf = CONF + 'extensions += ["sphinx_sitemap"]\nsitemap_url_scheme = "{link}"\n'
     srcdir = write_site(tmp_path / "site", FILES, conf)
     (srcdir / "_static").mkdir()
     (srcdir / "_static/extra.css").write_text("body { margin: 0; }\n")

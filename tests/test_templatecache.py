@@ -6,7 +6,9 @@ from conftest import post, sphinx_build, write_site
 
 from deepdive.templatecache import FOLDER
 
-LAYOUT = '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition NUMBER</p>{% endblock %}'
+LAYOUT = (
+    '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition NUMBER</p>{% endblock %}'
+)
 
 
 def test_a_changed_template_is_compiled_again(tmp_path):
