@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
 import posixpath
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from docutils import nodes
@@ -84,14 +84,16 @@ def related_index(posts: list[Post], count: int = RELATED_COUNT) -> dict[str, li
             by_tag.setdefault(tag, []).append(post)
     related = {}
     for post in posts:
-        scores: dict[str, Fraction] = {}
+        scores: dict[str, float] = {}
         others: dict[str, Post] = {}
-        for tag in dict.fromkeys(post.tags):
-            weight = Fraction(1, len(by_tag[tag]))  # exact: ties must not depend on tag order
+        for tag in sorted(set(post.tags)):  # one order of addition, so equal scores stay equal
+            weight = 1 / len(by_tag[tag])
             for other in by_tag[tag]:
                 if other.docname != post.docname:
-                    scores[other.docname] = scores.get(other.docname, Fraction(0)) + weight
+                    scores[other.docname] = scores.get(other.docname, 0.0) + weight
                     others[other.docname] = other
-        ranked = sorted((-score, -others[d].date.timestamp(), d) for d, score in scores.items())
-        related[post.docname] = [others[d] for _, _, d in ranked[:count]]
+        ranked = heapq.nsmallest(
+            count, ((-score, -others[d].date.timestamp(), d) for d, score in scores.items())
+        )
+        related[post.docname] = [others[d] for _, _, d in ranked]
     return related
