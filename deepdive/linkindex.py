@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deepdive.posts import Post, get_posts, published_posts
-from deepdive.related import backlink_index, related_index
+from deepdive.related import backlink_index, related_index, resolve_target
 from deepdive.series import group_series
 
 if TYPE_CHECKING:
@@ -94,12 +94,9 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     posts = get_posts(env)
     links = build_links(env, app.config.deepdive_show_drafts)
     signatures = {docname: _page_signature(entry, posts) for docname, entry in links.items()}
-    listings = sorted(_listing_signature(p) for p in posts.values())
     previous = getattr(env, "deepdive_page_signatures", {})
-    previous_listings = getattr(env, "deepdive_listing_signature", None)
     env.deepdive_links = links
     env.deepdive_page_signatures = signatures
-    env.deepdive_listing_signature = listings
 
     stale = {d for d, sig in signatures.items() if previous.get(d) != sig}
     reread = getattr(env, "deepdive_reread", set()) & env.all_docs.keys()
@@ -111,6 +108,11 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
         **exported,
     }
     stale.update(_referrers_of(env, changed, posts.values()))
+
+    # An excerpt prints what its links point to, so a listing changes with its links' targets too.
+    listings = sorted(_listing_signature(p) + (reference_inputs(env, p),) for p in posts.values())
+    previous_listings = getattr(env, "deepdive_listing_signature", None)
+    env.deepdive_listing_signature = listings
     if previous_listings != listings:
         stale.add(app.config.root_doc)
         stale.update(d for d in env.found_docs if d.startswith("categories/"))
@@ -147,6 +149,14 @@ def exported_by(env: BuildEnvironment, docnames: set[str]) -> dict[str, tuple]:
         )
         for docname, objects in found.items()
     }
+
+
+def reference_inputs(env: BuildEnvironment, post: Post) -> tuple:
+    """What ``post``'s cross-references print of their targets: each target document with what
+    it exports (title, labels, numbers), from this build's index."""
+    exported = getattr(env, "deepdive_exported", {})
+    targets = {str(resolve_target(env, post.docname, kind, x)) for kind, x in post.references}
+    return tuple((target, exported.get(target)) for target in sorted(targets))
 
 
 def _sorted_repr(numbers: dict) -> str:

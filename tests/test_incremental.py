@@ -26,6 +26,7 @@ BIB = """@article{neal2011,
 # The real site's page-writing extensions: each one adds to pages or writes a file of its own.
 CONF = """
 bibtex_bibfiles = ["references.bib"]
+deepdive_posts_per_page = 2  # home pages 2 and 3 are generated pages with excerpts
 extensions += ["myst_nb", "sphinx_proof", "sphinxext.opengraph", "sphinx_sitemap"]
 extensions += ["notfound.extension"]
 ogp_site_url = html_baseurl
@@ -38,12 +39,11 @@ notfound_urls_prefix = "/"
 def initial_files() -> dict[str, str]:
     files = {"references.bib": BIB}
     for n in range(6):
-        body = (
-            f"Post {n} body with $x_{n}^2$ and {{cite:p}}`neal2011`.\n\n(sec-{n})=\n## Part {n}\n\n"
-            f"More text.\n\n$$\nx_{n} = {n}\n$$ (eq-{n})"
-        )
+        # The first paragraph is the excerpt the home pages show, links and citation included.
+        body = f"Post {n} body with $x_{n}^2$ and {{cite:p}}`neal2011`."
         if n:
-            body += f"\n\nSee {{ref}}`sec-{n - 1}` and {{eq}}`eq-{n - 1}`."
+            body += f" See {{ref}}`sec-{n - 1}` and {{eq}}`eq-{n - 1}`."
+        body += f"\n\n(sec-{n})=\n## Part {n}\n\nMore text.\n\n$$\nx_{n} = {n}\n$$ (eq-{n})"
         files[f"posts/2024/p{n}.md"] = post(
             f"2024-0{n + 1}-01",
             f"Title {n}",
@@ -204,6 +204,12 @@ def check_sequence(tmp_path: Path, steps: list[tuple]) -> None:
 @pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__)
 def test_each_named_change(tmp_path, change):
     check_sequence(tmp_path, [(change, 3)])
+
+
+@pytest.mark.parametrize("change", [change_section_title, renumber_equation, edit_bib])
+def test_changes_an_excerpt_on_a_generated_home_page_prints(tmp_path, change):
+    """Post 2's excerpt, on home page 2, links to post 1's section and equation."""
+    check_sequence(tmp_path, [(change, 1)])
 
 
 def test_a_random_sequence_of_changes(tmp_path):
