@@ -34,7 +34,7 @@ from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
 from deepdive._bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
-from deepdive.pagecache import only_changed
+from deepdive.pagecache import LazyPage, only_changed
 from deepdive.posts import get_posts
 from deepdive.render import render_fragment
 
@@ -572,7 +572,32 @@ def collect_bibliography_page(app: Sphinx) -> Iterator[tuple[str, dict[str, Any]
             subtype="bibliography",
         )
         return
-    yield pagename, bibliography_context(app, pagename), "deepdive/bibliography.html"
+    yield LazyPage(
+        pagename,
+        "deepdive/bibliography.html",
+        inputs=functools.partial(bibliography_inputs, app),
+        make_context=functools.partial(bibliography_context, app, pagename),
+    )
+
+
+def bibliography_inputs(app: Sphinx) -> list[Any]:
+    """What the Bibliography page is made from, without formatting any entry: who cites which
+    key, each entry's fields, the anchors of the citing posts' references, their titles and dates."""
+    domain = get_domain(app.env)
+    posts = get_posts(app.env)
+    cited = []
+    for docname, refs in sorted(domain.references.items()):
+        entries = [(key, domain.entry(docname, key)) for key in refs.keys]
+        cited.append(
+            [
+                docname,
+                _doc_title(app, posts, docname),
+                _post_sort_key(posts, docname),
+                [[key, key in refs.local, _fingerprint(e) if e else None] for key, e in entries],
+            ]
+        )
+    anchors = sorted((c.bibliography_key.docname, c.key, c.citation_id) for c in domain.citations)
+    return [cited, anchors]
 
 
 # -- Events ----------------------------------------------------------------------------------------

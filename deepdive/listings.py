@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from deepdive.pagecache import only_changed
+from docutils import nodes
+from sphinx import addnodes
+
+from deepdive.pagecache import LazyPage, Unknowable, only_changed
 from deepdive.posts import Post
 from deepdive.render import render_fragment
 from deepdive.slugs import slugify
@@ -16,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
 
 DATE_FORMAT = "%B %-d, %Y"
@@ -110,16 +115,21 @@ def home_page_name(number: int) -> str:
     return "index" if number == 1 else f"page/{number}"
 
 
-def home_context(app: Sphinx, number: int) -> dict[str, Any]:
-    """Context for page ``number`` of the home listing, newest posts first."""
+def home_chunk(app: Sphinx, number: int) -> tuple[list[Post], int]:
+    """The posts on page ``number`` of the home listing, and how many pages it has."""
     posts = listed_posts(app)
     per_page = app.config.deepdive_posts_per_page
     total = max(1, -(-len(posts) // per_page))
+    return posts[(number - 1) * per_page : number * per_page], total
+
+
+def home_context(app: Sphinx, number: int, with_excerpts: bool = True) -> dict[str, Any]:
+    """Context for page ``number`` of the home listing, newest posts first."""
+    chunk, total = home_chunk(app, number)
     pagename = home_page_name(number)
-    chunk = posts[(number - 1) * per_page : number * per_page]
     pages = [Link(str(n), uri(app, pagename, home_page_name(n))) for n in range(1, total + 1)]
     return {
-        "deepdive_teasers": [teaser(app, p, pagename, with_excerpt=True) for p in chunk],
+        "deepdive_teasers": [teaser(app, p, pagename, with_excerpt=with_excerpts) for p in chunk],
         "deepdive_pagination": {
             "current": number,
             "total": total,
@@ -130,6 +140,45 @@ def home_context(app: Sphinx, number: int) -> dict[str, Any]:
     }
 
 
+def home_page_context(app: Sphinx, number: int, total: int) -> dict[str, Any]:
+    context = home_context(app, number)
+    context["title"] = f"Posts, page {number} of {total}"  # Sphinx's `title` is HTML
+    return context
+
+
+def home_inputs(app: Sphinx, number: int) -> list[Any]:
+    """What page ``number`` of the home listing is made from, without rendering its excerpts."""
+    chunk, _ = home_chunk(app, number)
+    context = home_context(app, number, with_excerpts=False)
+    return [context, [excerpt_inputs(app.env, post) for post in chunk]]
+
+
+# Cross-references whose target `related.resolve_target` finds, and citations.
+_FOLLOWED_REFERENCES = {"ref", "numref", "doc", "eq", "myst"}
+
+
+def excerpt_inputs(env: BuildEnvironment, post: Post) -> list[Any]:
+    """What a post's excerpt renders from, besides the page it is shown on: the post as read (its
+    read time changes whenever it is read again), what its cross-references print of their targets,
+    and its formatted citations. An excerpt with another kind of reference cannot be described."""
+    from deepdive.linkindex import reference_inputs
+
+    for node in post.excerpt:
+        if isinstance(node, nodes.Element):
+            for xref in node.findall(addnodes.pending_xref):
+                if (
+                    xref.get("refdomain") != "cite"
+                    and xref.get("reftype") not in _FOLLOWED_REFERENCES
+                ):
+                    raise Unknowable(f"{xref.get('refdomain')}:{xref.get('reftype')}")
+    return [
+        post.docname,
+        env.all_docs.get(post.docname),
+        reference_inputs(env, post),
+        getattr(env, "deepdive_citation_signatures", {}).get(post.docname),
+    ]
+
+
 def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """``html-collect-pages``: every listing page except home page 1, which is the root document."""
     if app.builder.format != "html" or app.builder.name in ("json", "pickle"):
@@ -138,9 +187,12 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     per_page = app.config.deepdive_posts_per_page
     total = max(1, -(-len(posts) // per_page))
     for number in range(2, total + 1):
-        context = home_context(app, number)
-        context["title"] = f"Posts, page {number} of {total}"  # Sphinx's `title` is HTML
-        yield home_page_name(number), context, "deepdive/home.html"
+        yield LazyPage(
+            home_page_name(number),
+            "deepdive/home.html",
+            inputs=partial(home_inputs, app, number),
+            make_context=partial(home_page_context, app, number, total),
+        )
 
     yield "archive", archive_context(app, posts), "deepdive/archive.html"
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,21 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 _STATE = "_deepdive_page_cache"
 
 
-def only_changed(collect: Callable[[Sphinx], Iterable[Page]]) -> Callable[[Sphinx], Iterator[Page]]:
+@dataclass
+class LazyPage:
+    """A generated page that can name what its context is made from more cheaply than by making
+    the context (rendering every excerpt or reference on it): ``inputs`` is signed in place of
+    the context, and ``make_context`` runs only when the page is rendered."""
+
+    pagename: str
+    template: str
+    inputs: Callable[[], Any]
+    make_context: Callable[[], dict[str, Any]]
+
+
+def only_changed(
+    collect: Callable[[Sphinx], Iterable[Page | LazyPage]],
+) -> Callable[[Sphinx], Iterator[Page]]:
     """The ``html-collect-pages`` handler for ``collect``'s pages that need rendering again."""
 
     def collect_changed(app: Sphinx) -> Iterator[Page]:
@@ -43,16 +58,18 @@ def only_changed(collect: Callable[[Sphinx], Iterable[Page]]) -> Callable[[Sphin
     return collect_changed
 
 
-def render_if_changed(app: Sphinx, pages: Iterable[Page]) -> Iterator[Page]:
+def render_if_changed(app: Sphinx, pages: Iterable[Page | LazyPage]) -> Iterator[Page]:
     """Pass on the ``html-collect-pages`` entries whose output would differ from the file on disk;
     keep the others as they are."""
     state = _state(app)
     outdir = Path(app.outdir)
-    for pagename, context, template in pages:
+    for page in pages:
+        pagename, context, template = _unpack(page)
         try:
-            signature = _digest([state["site"], pagename, template, plain(context)])
+            signed = plain(page.inputs()) if isinstance(page, LazyPage) else plain(context)
+            signature = _digest([state["site"], pagename, template, signed])
         except Unknowable:
-            yield pagename, context, template
+            yield pagename, context if context is not None else page.make_context(), template
             continue
         state["signed"][pagename] = signature
         recorded = state["previous"].get(pagename)
@@ -61,9 +78,17 @@ def render_if_changed(app: Sphinx, pages: Iterable[Page]) -> Iterator[Page]:
             state["kept"] += 1
             continue
         warnings = app._warncount
+        if context is None:
+            context = page.make_context()
         yield pagename, context, template  # Sphinx renders the page before asking for the next
         if app._warncount != warnings:
             del state["signed"][pagename]  # render it again next time, so the warning is too
+
+
+def _unpack(page: Page | LazyPage) -> tuple[str, dict[str, Any] | None, str]:
+    if isinstance(page, LazyPage):
+        return page.pagename, None, page.template
+    return page
 
 
 def record_signatures(app: Sphinx, exception: Exception | None) -> None:
