@@ -582,22 +582,25 @@ def collect_bibliography_page(app: Sphinx) -> Iterator[tuple[str, dict[str, Any]
 
 def bibliography_inputs(app: Sphinx) -> list[Any]:
     """What the Bibliography page is made from, without formatting any entry: who cites which
-    key, each entry's fields, the anchors of the citing posts' references, their titles and dates."""
+    key, each cited entry's fields, the anchors of the citing posts' references, their titles and
+    dates."""
     domain = get_domain(app.env)
     posts = get_posts(app.env)
     cited = []
+    works: dict[tuple[str, str], str | None] = {}
     for docname, refs in sorted(domain.references.items()):
-        entries = [(key, domain.entry(docname, key)) for key in refs.keys]
+        keys = []
+        for key in refs.keys:
+            work = (docname if key in refs.local else "", key)
+            if work not in works:
+                entry = domain.entry(docname, key)
+                works[work] = _fingerprint(entry) if entry is not None else None
+            keys.append(work)
         cited.append(
-            [
-                docname,
-                _doc_title(app, posts, docname),
-                _post_sort_key(posts, docname),
-                [[key, key in refs.local, _fingerprint(e) if e else None] for key, e in entries],
-            ]
+            [docname, _doc_title(app, posts, docname), _post_sort_key(posts, docname), keys]
         )
     anchors = sorted((c.bibliography_key.docname, c.key, c.citation_id) for c in domain.citations)
-    return [cited, anchors]
+    return [cited, sorted(works.items()), anchors]
 
 
 # -- Events ----------------------------------------------------------------------------------------

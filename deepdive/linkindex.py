@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -100,7 +101,8 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
     stale = {d for d, sig in signatures.items() if previous.get(d) != sig}
     reread = getattr(env, "deepdive_reread", set()) & env.all_docs.keys()
-    exported = exported_by(env, reread)
+    # Stored as digests: only equality matters, and listings compare them for every post.
+    exported = {d: _digest(v) for d, v in exported_by(env, reread).items()}
     previous_exported = getattr(env, "deepdive_exported", {})
     changed = {d for d in reread if previous_exported.get(d) != exported[d]}
     env.deepdive_exported = {
@@ -157,6 +159,10 @@ def reference_inputs(env: BuildEnvironment, post: Post) -> tuple:
     exported = getattr(env, "deepdive_exported", {})
     targets = {str(resolve_target(env, post.docname, kind, x)) for kind, x in post.references}
     return tuple((target, exported.get(target)) for target in sorted(targets))
+
+
+def _digest(value: tuple) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 
 def _sorted_repr(numbers: dict) -> str:
