@@ -195,3 +195,20 @@ def test_a_value_that_cannot_be_described_means_the_page_is_always_rendered():
 
     with pytest.raises(Unknowable):
         plain({"deepdive_teasers": [Opaque()]})
+
+
+def test_an_excerpt_linking_in_a_way_not_followed_is_always_rendered():
+    """Only the reference kinds whose targets the link index tracks can stand in for the HTML."""
+    from datetime import datetime
+
+    from docutils import nodes
+    from sphinx import addnodes
+
+    from deepdive.listings import excerpt_inputs
+    from deepdive.posts import Post
+
+    paragraph = nodes.paragraph("", "See ")
+    paragraph += addnodes.pending_xref("", refdomain="std", reftype="term", reftarget="leapfrog")
+    post = Post("posts/2024/a", "A", datetime(2024, 1, 1), excerpt=[paragraph])
+    with pytest.raises(Unknowable):
+        excerpt_inputs(None, post)
