@@ -165,6 +165,10 @@ def _child(request: dict) -> int:
         return deepdive.build.main(request["argv"])
     except SystemExit:
         raise
+    except KeyboardInterrupt:
+        return (
+            130  # Ctrl-C in the terminal reaches the build too: stop quietly, as sphinx-build does
+        )
     except BaseException:
         traceback.print_exc()
         return 1
