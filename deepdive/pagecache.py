@@ -127,6 +127,8 @@ def _state(app: Sphinx) -> dict[str, Any]:
             previous = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             previous = {}
+        if not isinstance(previous, dict):
+            previous = {}  # not a file this module wrote: render every page again
         try:
             site = site_signature(app)
         except Unknowable:

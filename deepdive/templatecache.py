@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
@@ -18,16 +20,25 @@ if TYPE_CHECKING:
 FOLDER = "deepdive-jinja-cache"
 
 
+class ForgivingBytecodeCache(FileSystemBytecodeCache):
+    """A damaged cache file (a disk filled up, a file cut short) means compiling that template
+    again, not a build that fails on every run until someone deletes ``_build``."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # Jinja reads the file with pickle and marshal: any error is possible
+            bucket.reset()
+
+
 def cache_compiled_templates(app: Sphinx) -> None:
     """``builder-inited``: give the builder's Jinja environment a bytecode cache."""
-    from jinja2 import FileSystemBytecodeCache
-
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is None or environment.bytecode_cache is not None:
         return
     folder = Path(app.doctreedir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    environment.bytecode_cache = ForgivingBytecodeCache(str(folder))
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -212,3 +212,10 @@ def test_an_excerpt_linking_in_a_way_not_followed_is_always_rendered():
     post = Post("posts/2024/a", "A", datetime(2024, 1, 1), excerpt=[paragraph])
     with pytest.raises(Unknowable):
         excerpt_inputs(None, post)
+
+
+def test_a_signature_file_this_module_did_not_write_renders_every_listing(site):
+    (site / "_build/html-doctrees" / SIGNATURES).write_text("[1, 2]")
+    before = stamps(site)
+    rebuild(site)
+    assert rendered_again(before, site) == set(LISTINGS)

@@ -30,3 +30,16 @@ def test_a_changed_template_is_compiled_again(tmp_path):
     assert second.returncode == 0, second.output
     for page in ("posts/2024/a/index.html", "archive/index.html", "index.html"):
         assert "Edition 2" in second.text(page), page
+
+
+def test_a_damaged_cache_file_means_compiling_again(tmp_path):
+    srcdir = write_site(tmp_path / "site", {"posts/2024/a.md": post(title="Kept title")})
+    assert sphinx_build(srcdir).returncode == 0
+    cached = list((srcdir / "_build/html-doctrees" / FOLDER).glob("*.cache"))
+    assert cached
+    for path in cached:
+        path.write_bytes(path.read_bytes()[:30])  # cut short, as by a full disk
+    (srcdir / "posts/2024/a.md").write_text(post(title="New title"))
+    rebuilt = sphinx_build(srcdir)
+    assert rebuilt.returncode == 0, rebuilt.output
+    assert "New title" in rebuilt.text("posts/2024/a/index.html")
