@@ -559,8 +559,9 @@ def _doc_title(app: Sphinx, posts: dict, docname: str) -> str:
     return title.astext() if title is not None else docname
 
 
-def collect_bibliography_page(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """``html-collect-pages``: the Bibliography page, from the environment, on every build."""
+def collect_bibliography_page(app: Sphinx) -> Iterator[LazyPage]:
+    """The Bibliography page, from the environment (``html-collect-pages``, through
+    :func:`deepdive.pagecache.only_changed`)."""
     pagename = option(app.config, "deepdive_bibliography_page")
     if not pagename or app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return

@@ -115,17 +115,18 @@ def home_page_name(number: int) -> str:
     return "index" if number == 1 else f"page/{number}"
 
 
-def home_chunk(app: Sphinx, number: int) -> tuple[list[Post], int]:
-    """The posts on page ``number`` of the home listing, and how many pages it has."""
-    posts = listed_posts(app)
+def home_chunk(app: Sphinx, posts: list[Post], number: int) -> tuple[list[Post], int]:
+    """The ``posts`` on page ``number`` of the home listing, and how many pages it has."""
     per_page = app.config.deepdive_posts_per_page
     total = max(1, -(-len(posts) // per_page))
     return posts[(number - 1) * per_page : number * per_page], total
 
 
-def home_context(app: Sphinx, number: int, with_excerpts: bool = True) -> dict[str, Any]:
-    """Context for page ``number`` of the home listing, newest posts first."""
-    chunk, total = home_chunk(app, number)
+def home_context(
+    app: Sphinx, posts: list[Post], number: int, with_excerpts: bool = True
+) -> dict[str, Any]:
+    """Context for page ``number`` of the home listing of ``posts`` (newest first)."""
+    chunk, total = home_chunk(app, posts, number)
     pagename = home_page_name(number)
     pages = [Link(str(n), uri(app, pagename, home_page_name(n))) for n in range(1, total + 1)]
     return {
@@ -140,16 +141,16 @@ def home_context(app: Sphinx, number: int, with_excerpts: bool = True) -> dict[s
     }
 
 
-def home_page_context(app: Sphinx, number: int, total: int) -> dict[str, Any]:
-    context = home_context(app, number)
+def home_page_context(app: Sphinx, posts: list[Post], number: int, total: int) -> dict[str, Any]:
+    context = home_context(app, posts, number)
     context["title"] = f"Posts, page {number} of {total}"  # Sphinx's `title` is HTML
     return context
 
 
-def home_inputs(app: Sphinx, number: int) -> list[Any]:
+def home_inputs(app: Sphinx, posts: list[Post], number: int) -> list[Any]:
     """What page ``number`` of the home listing is made from, without rendering its excerpts."""
-    chunk, _ = home_chunk(app, number)
-    context = home_context(app, number, with_excerpts=False)
+    chunk, _ = home_chunk(app, posts, number)
+    context = home_context(app, posts, number, with_excerpts=False)
     return [context, [excerpt_inputs(app.env, post) for post in chunk]]
 
 
@@ -179,19 +180,19 @@ def excerpt_inputs(env: BuildEnvironment, post: Post) -> list[Any]:
     ]
 
 
-def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """``html-collect-pages``: every listing page except home page 1, which is the root document."""
+def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str] | LazyPage]:
+    """Every listing page except home page 1, which is the root document (``html-collect-pages``,
+    through :func:`deepdive.pagecache.only_changed`)."""
     if app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return
     posts = listed_posts(app)
-    per_page = app.config.deepdive_posts_per_page
-    total = max(1, -(-len(posts) // per_page))
+    _, total = home_chunk(app, posts, 1)
     for number in range(2, total + 1):
         yield LazyPage(
             home_page_name(number),
             "deepdive/home.html",
-            inputs=partial(home_inputs, app, number),
-            make_context=partial(home_page_context, app, number, total),
+            inputs=partial(home_inputs, app, posts, number),
+            make_context=partial(home_page_context, app, posts, number, total),
         )
 
     yield "archive", archive_context(app, posts), "deepdive/archive.html"
@@ -287,7 +288,7 @@ def home_page_listing(
     if app.builder.format != "html":
         return
     if pagename == app.config.root_doc:
-        context.update(home_context(app, 1))
+        context.update(home_context(app, listed_posts(app), 1))
     category_intro_listing(app, pagename, context)
 
 
