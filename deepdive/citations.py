@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,13 +139,20 @@ class CitationDomain(BibtexDomain):
         """Documents citing unknown keys: read again on every build so the error persists."""
         return self.data["invalid"]
 
+    @property
+    def reread(self) -> set[str]:
+        """Documents read (or removed) in this build: only their reference lists are formatted."""
+        return self.__dict__.setdefault("_reread", set())
+
     def clear_doc(self, docname: str) -> None:
         super().clear_doc(docname)
         self.references.pop(docname, None)
         self.invalid.discard(docname)
+        self.reread.add(docname)
 
     def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
         super().merge_domaindata(docnames, otherdata)
+        self.reread.update(docnames)
         for docname, refs in otherdata["references"].items():
             if docname in docnames:
                 self.references[docname] = refs
@@ -167,31 +175,78 @@ class CitationDomain(BibtexDomain):
         return cached[1]
 
     def env_updated(self) -> list[str]:
-        """Format every document's reference list; labels and targets are per document."""
+        """Format the reference lists of the documents read in this build; the others keep theirs.
+
+        Labels and targets are per document. A list depends only on its document (read again when
+        it or one of its bib files changes) and on the formatting options, so a list is formatted
+        again only when its document was read or those options changed.
+        """
+        options = self._formatting_options()
+        kept: dict[str, list[Citation]] = {}
+        if self.data.get("formatted_with") == options:
+            for citation in self.citations:
+                docname = citation.bibliography_key.docname
+                refs = self.references.get(docname)
+                if (
+                    docname not in self.reread
+                    and refs
+                    and citation.bibliography_key == refs.bib_key
+                ):
+                    kept.setdefault(docname, []).append(citation)
+        else:
+            self.data["formatted"] = {}  # entries formatted with other options are of no use
+        self.data["formatted_with"] = options
+        digests = self.data.setdefault("list_digests", {})
         self.citations.clear()
         self._by_doc = None
-        self._formatted_now: dict = {}
-        config = self.env.config
-        style = citation_style(config).entries()
+        self.formatted_now: set[str] = set()
+        self._used_formats: set[tuple[str, str]] = set()
+        style = citation_style(self.env.config).entries()
         for docname, refs in sorted(self.references.items()):
-            bibliography = self.bibliographies[refs.bib_key]
-            entries = [e for e in (self.entry(docname, key) for key in refs.keys) if e is not None]
-            ordered = list(style.sort(entries))
-            for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
-                formatted = self._format(style, label, entry, docname, refs)
-                self.citations.append(
-                    Citation(
-                        citation_id=bibliography.citation_nodes[entry.key]["ids"][0],
-                        bibliography_key=refs.bib_key,
-                        key=entry.key,
-                        entry=entry,
-                        formatted_entry=formatted,
-                        tooltip_entry=formatted if config.bibtex_tooltips else None,
-                    )
-                )
-        self.data["formatted"] = self._formatted_now  # keep only what this build used
+            if docname in kept:
+                self.citations.extend(kept[docname])
+            else:
+                digests[docname] = self._format_list(style, docname, refs)
+                self.formatted_now.add(docname)
+        for docname in digests.keys() - self.references.keys():
+            del digests[docname]
+        if not kept:  # every list was formatted now: forget entries no list shows any more
+            self.data["formatted"] = {
+                key: value
+                for key, value in self.data["formatted"].items()
+                if key in self._used_formats
+            }
         self._format_written_bibliographies()
+        self.reread.clear()
         return []
+
+    def _formatting_options(self) -> list[Any]:
+        config = self.env.config
+        return [option(config, "deepdive_citation_style"), bool(config.bibtex_tooltips)]
+
+    def _format_list(self, style, docname: str, refs: References) -> str:
+        """Add ``docname``'s formatted references to ``self.citations``; return a digest of what
+        the Bibliography page takes from them."""
+        bibliography = self.bibliographies[refs.bib_key]
+        entries = [e for e in (self.entry(docname, key) for key in refs.keys) if e is not None]
+        ordered = list(style.sort(entries))
+        shown = []
+        for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
+            fingerprint = _fingerprint(entry)
+            formatted = self._format(style, label, entry, fingerprint, docname, refs)
+            citation_id = bibliography.citation_nodes[entry.key]["ids"][0]
+            self.citations.append(
+                Citation(
+                    citation_id=citation_id,
+                    bibliography_key=refs.bib_key,
+                    key=entry.key,
+                    entry=entry,
+                    formatted_entry=formatted,
+                    tooltip_entry=formatted if self.env.config.bibtex_tooltips else None,
+                )
+            )
+            shown.append((entry.key in refs.local, fingerprint, citation_id))
+        return hashlib.sha256(repr((refs.keys, shown)).encode()).hexdigest()
 
     def resolve_xref(  # type: ignore[override]
         self,
@@ -245,24 +300,17 @@ class CitationDomain(BibtexDomain):
         return self._by_doc
 
     def _format(
-        self, style, label: str, entry: Entry, docname: str, refs: References
+        self, style, label: str, entry: Entry, fingerprint: str, docname: str, refs: References
     ) -> FormattedEntry:
-        # Formatting every entry of every post on every build dominated incremental builds; the
-        # result depends only on the style, the label and the entry's own fields.
-        key = (option(self.env.config, "deepdive_citation_style"), label, _fingerprint(entry))
+        # A work cited by many posts is formatted once: the result depends only on the options
+        # (the cache is emptied when they change), the label and the entry's own fields.
         cache = self.data.setdefault("formatted", {})
+        key = (label, fingerprint)
+        self._used_formats.add(key)
         if key in cache:
-            self._formatted_now[key] = cache[key]
             return cache[key]
-        formatted = self._format_uncached(style, label, entry, docname, refs)
-        self._formatted_now[key] = formatted
-        return formatted
-
-    def _format_uncached(
-        self, style, label: str, entry: Entry, docname: str, refs: References
-    ) -> FormattedEntry:
         try:
-            return style.format_entry(label, entry)
+            cache[key] = style.format_entry(label, entry)
         except FieldIsMissing as error:
             where = (
                 refs.local_file
@@ -275,12 +323,15 @@ class CitationDomain(BibtexDomain):
                 (docname, refs.line),
                 subtype="bibtex",
             )
+            self.invalid.add(docname)  # formatted (and reported) again on the next build
             return FormattedEntry(entry.key, Tag("b", str(error)), label)
+        return cache[key]
 
     def _format_written_bibliographies(self) -> None:
         """A ``{bibliography}`` written by hand is formatted as sphinxcontrib-bibtex does."""
         auto = {refs.bib_key for refs in self.references.values()}
         written = [key for key in self.bibliographies if key not in auto]
+        self.written_now = {key.docname for key in written}
         if not written:
             return
         docnames = list(get_docnames(self.env))
@@ -582,26 +633,21 @@ def collect_bibliography_page(app: Sphinx) -> Iterator[LazyPage]:
 
 
 def bibliography_inputs(app: Sphinx) -> list[Any]:
-    """What the Bibliography page is made from, without formatting any entry: who cites which
-    key, each cited entry's fields, the anchors of the citing posts' references, their titles and
-    dates."""
+    """What the Bibliography page is made from, without formatting any entry: each citing post's
+    title and date, and a digest of its reference list (keys, entries' fields and anchors), kept
+    from the build that formatted the list."""
     domain = get_domain(app.env)
     posts = get_posts(app.env)
-    cited = []
-    works: dict[tuple[str, str], str | None] = {}
-    for docname, refs in sorted(domain.references.items()):
-        keys = []
-        for key in refs.keys:
-            work = (docname if key in refs.local else "", key)
-            if work not in works:
-                entry = domain.entry(docname, key)
-                works[work] = _fingerprint(entry) if entry is not None else None
-            keys.append(work)
-        cited.append(
-            [docname, _doc_title(app, posts, docname), _post_sort_key(posts, docname), keys]
-        )
-    anchors = sorted((c.bibliography_key.docname, c.key, c.citation_id) for c in domain.citations)
-    return [cited, sorted(works.items()), anchors]
+    digests = domain.data.get("list_digests", {})
+    return [
+        [
+            docname,
+            _doc_title(app, posts, docname),
+            _post_sort_key(posts, docname),
+            digests.get(docname),
+        ]
+        for docname in sorted(domain.references)
+    ]
 
 
 # -- Events ----------------------------------------------------------------------------------------
@@ -724,14 +770,20 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     page shows its first paragraph too, and Sphinx would not rewrite that page. The pages with
     excerpts are those linkindex.refresh_links names for listings: the root and categories.
     """
+    domain = get_domain(env)
+    previous = getattr(env, "deepdive_citation_signatures", None)
+    fresh = domain.formatted_now | domain.written_now
     plaintext = _plaintext_backend()
     signatures: dict[str, list[tuple[str, str, str]]] = {}
-    for citation in get_domain(env).citations:
+    for citation in domain.citations:
+        docname = citation.bibliography_key.docname
+        if previous is not None and docname not in fresh and docname in previous:
+            signatures[docname] = previous[docname]  # its list was not formatted again
+            continue
         formatted = citation.formatted_entry
-        signatures.setdefault(citation.bibliography_key.docname, []).append(
+        signatures.setdefault(docname, []).append(
             (citation.key, formatted.label, formatted.text.render(plaintext))
         )
-    previous = getattr(env, "deepdive_citation_signatures", None)
     env.deepdive_citation_signatures = signatures
     if previous is None:
         return []
