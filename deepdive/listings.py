@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 from sphinx import addnodes
 
-from deepdive.pagecache import LazyPage, Unknowable, only_changed
+from deepdive.pagecache import LazyPage, Unknowable, only_changed, signature
 from deepdive.posts import Post
 from deepdive.render import render_fragment
 from deepdive.slugs import slugify
@@ -147,11 +147,31 @@ def home_page_context(app: Sphinx, posts: list[Post], number: int, total: int) -
     return context
 
 
-def home_inputs(app: Sphinx, posts: list[Post], number: int) -> list[Any]:
+def teaser_digests(app: Sphinx, posts: list[Post]) -> dict[str, str]:
+    """Each post's teaser as the root page shows it, as a digest.
+
+    The same teaser on any other page differs only in where its links lead from, and that
+    follows from the page's name; so a listing is described by its name and its teasers' digests,
+    and listings whose posts did not change are known to be unchanged without building them.
+    """
+    root = app.config.root_doc
+    return {post.docname: signature(teaser(app, post, root)) for post in posts}
+
+
+def listing_inputs(digests: dict[str, str], posts: list[Post], *extra: Any) -> list[Any]:
+    """What a listing of ``posts`` is made from, besides its page name: its teasers and
+    ``extra``."""
+    return [[digests[post.docname] for post in posts], *extra]
+
+
+def home_inputs(
+    app: Sphinx, posts: list[Post], number: int, digests: dict[str, str] | None = None
+) -> list[Any]:
     """What page ``number`` of the home listing is made from, without rendering its excerpts."""
-    chunk, _ = home_chunk(app, posts, number)
-    context = home_context(app, posts, number, with_excerpts=False)
-    return [context, [excerpt_inputs(app.env, post) for post in chunk]]
+    chunk, total = home_chunk(app, posts, number)
+    if digests is None:
+        digests = teaser_digests(app, chunk)
+    return listing_inputs(digests, chunk, total, [excerpt_inputs(app.env, post) for post in chunk])
 
 
 # Cross-references whose target `related.resolve_target` finds, and citations.
@@ -186,16 +206,22 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str] | Laz
     if app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return
     posts = listed_posts(app)
+    digests = teaser_digests(app, posts)
     _, total = home_chunk(app, posts, 1)
     for number in range(2, total + 1):
         yield LazyPage(
             home_page_name(number),
             "deepdive/home.html",
-            inputs=partial(home_inputs, app, posts, number),
+            inputs=partial(home_inputs, app, posts, number, digests),
             make_context=partial(home_page_context, app, posts, number, total),
         )
 
-    yield "archive", archive_context(app, posts), "deepdive/archive.html"
+    yield LazyPage(
+        "archive",
+        "deepdive/archive.html",
+        inputs=partial(listing_inputs, digests, posts),
+        make_context=partial(archive_context, app, posts),
+    )
 
     by_tag: dict[str, list[Post]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -205,11 +231,8 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str] | Laz
             names.setdefault(slug, tag)
     yield "tags", index_context(app, "tags", "Tags", names, by_tag), "deepdive/index.html"
     for slug, tagged in by_tag.items():
-        pagename = f"tags/{slug}"
-        yield (
-            pagename,
-            group_context(app, pagename, f"Posts tagged “{names[slug]}”", tagged, feed=True),
-            "deepdive/group.html",
+        yield group_page(
+            app, f"tags/{slug}", f"Posts tagged “{names[slug]}”", tagged, digests, True
         )
 
     by_category: dict[str, list[Post]] = defaultdict(list)
@@ -227,11 +250,7 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str] | Laz
         pagename = f"categories/{slug}"
         if pagename in app.env.found_docs:
             continue  # the author wrote an introduction page; the listing is added to it
-        yield (
-            pagename,
-            group_context(app, pagename, category_names[slug], filed),
-            "deepdive/group.html",
-        )
+        yield group_page(app, pagename, category_names[slug], filed, digests)
 
 
 def archive_context(app: Sphinx, posts: list[Post]) -> dict[str, Any]:
@@ -254,6 +273,23 @@ def index_context(
         for slug in sorted(names, key=lambda s: names[s].lower())
     ]
     return {"title": escape(title), "deepdive_entries": entries}
+
+
+def group_page(
+    app: Sphinx,
+    pagename: str,
+    title: str,
+    posts: list[Post],
+    digests: dict[str, str],
+    feed: bool = False,
+) -> LazyPage:
+    """A tag's or category's page, built only when it is rendered."""
+    return LazyPage(
+        pagename,
+        "deepdive/group.html",
+        inputs=partial(listing_inputs, digests, posts, title, feed),
+        make_context=partial(group_context, app, pagename, title, posts, feed),
+    )
 
 
 def group_context(

@@ -276,6 +276,12 @@ def plain(value: Any, depth: int = 0) -> Any:
     return text
 
 
+def signature(value: Any) -> str:
+    """A digest of ``value`` that is equal across runs exactly when the value is (see
+    :func:`plain`)."""
+    return _digest(plain(value))
+
+
 def _digest(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
