@@ -227,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from sphinx.cmd.build import main as sphinx_build
 
+    from deepdive import gctuning
+
+    gctuning.tune()
     returncode = sphinx_build(argv)
     if returncode == 0 and invocation and invocation.doctreedir.is_dir():
         # The inputs as they were when the build started: a file saved during the build makes the

@@ -163,3 +163,16 @@ def test_the_doctree_folder_defaults_like_sphinx_build() -> None:
     assert invocation.doctreedir == Path("out/.doctrees").resolve()
     invocation = deepdive_build.parse(["--doctree-dir=trees", "src", "out"])
     assert invocation.doctreedir == Path("trees").resolve()
+
+
+def test_the_build_collects_garbage_less_often_than_python_by_default(tmp_path: Path) -> None:
+    # conf.py runs inside the build: it records the collector's thresholds as the build sees them.
+    record = (
+        "import gc, pathlib\npathlib.Path('thresholds.txt').write_text(repr(gc.get_threshold()))\n"
+    )
+    srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")}, record)
+    built = make_html(srcdir)
+    assert built.returncode == 0, built.output[-3000:]
+    from deepdive.gctuning import THRESHOLDS
+
+    assert (srcdir / "thresholds.txt").read_text() == repr(THRESHOLDS)
