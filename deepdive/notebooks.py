@@ -115,7 +115,8 @@ def prepare_source(text: str, suffix: str) -> tuple[str, int]:
     """Front matter myst-nb can store as notebook metadata; returns the text and cells removed."""
     if suffix == ".ipynb":
         return _move_front_matter_cell(text)
-    if is_myst_markdown_notebook(text):
+    # The check parses the front matter as YAML; only text naming a notebook format can pass it.
+    if ("mystnb" in text or "jupytext" in text) and is_myst_markdown_notebook(text):
         return _storable_front_matter(text), 0
     return text, 0
 
