@@ -14,15 +14,49 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
 # Inline scripts inside these elements come from authors' content and never get a hash.
-_CONTENT = re.compile(r'<article class="bd-article"[^>]*>.*?</article>', re.S)
+_ARTICLE_OPEN = '<article class="bd-article"'
+_ARTICLE_CLOSE = "</article>"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 _CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
-_EXISTING = re.compile(r'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
+_EXISTING_OPEN = '<meta http-equiv="Content-Security-Policy"'
+# Starts with the literal, not with the whitespace it also removes, so the search is a fast scan.
+_EXISTING = re.compile(re.escape(_EXISTING_OPEN) + "[^>]*>")
+
+
+def _outside_articles(html: str) -> str:
+    """``html`` without its articles: each runs from its opening tag to the first ``</article>``."""
+    kept = []
+    position = 0
+    while (start := html.find(_ARTICLE_OPEN, position)) != -1:
+        opening_end = html.find(">", start + len(_ARTICLE_OPEN))
+        end = html.find(_ARTICLE_CLOSE, opening_end + 1) if opening_end != -1 else -1
+        if end == -1:  # never closed: neither this article nor a later one is cut
+            break
+        kept.append(html[position:start])
+        position = end + len(_ARTICLE_CLOSE)
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+def _without_policy(html: str) -> str:
+    """``html`` without any CSP meta tag, nor the whitespace before each."""
+    if _EXISTING_OPEN not in html:
+        return html
+    kept = []
+    position = 0
+    for match in _EXISTING.finditer(html):
+        start = match.start()
+        while start > position and html[start - 1].isspace():
+            start -= 1
+        kept.append(html[position:start])
+        position = match.end()
+    kept.append(html[position:])
+    return "".join(kept)
 
 
 def script_hashes(html: str) -> list[str]:
     """CSP hash sources for the inline scripts the theme and Sphinx put outside the article."""
-    trusted = _CONTENT.sub("", html)
+    trusted = _outside_articles(html)
     digests = {
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
         for body in _INLINE_SCRIPT.findall(trusted)
@@ -51,7 +85,7 @@ def policy(html: str, extra: dict[str, list[str]]) -> str:
 
 def add_policy(html: str, extra: dict[str, list[str]]) -> str:
     """Insert (or refresh) the CSP meta tag right after ``<meta charset>``, before any script."""
-    html = _EXISTING.sub("", html)
+    html = _without_policy(html)
     tag = f'<meta http-equiv="Content-Security-Policy" content="{policy(html, extra)}" />'
     match = _CHARSET.search(html)
     if not match:

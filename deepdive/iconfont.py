@@ -20,7 +20,22 @@ THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
 _ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"\\([0-9a-f]+)"')
 # `--pst-icon-info-circle:""`: glyphs the theme's CSS puts in ::before/::after content.
 _CSS_GLYPH = re.compile(r'--pst-icon-[a-z-]+:"([\ue000-\uf8ff])"')
-_ICON_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
+# `fa-star`: starts with the literal so the search is a fast scan; icon_names checks what precedes it.
+_ICON_CLASS = re.compile(r"fa-([a-z0-9-]+)")
+
+
+def icon_names(text: str) -> set[str]:
+    """The names in ``fa-name`` classes of ``text``: ``fa-`` starting a word, as ``\\bfa-`` finds."""
+    names = set()
+    position = 0
+    while match := _ICON_CLASS.search(text, position):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            position = start + 1  # `xfa-fa-star`: look for a name inside this one
+            continue
+        names.add(match[1])
+        position = match.end()
+    return names
 
 
 def used_code_points(outdir: Path, names_cache: Path | None = None) -> set[int]:
@@ -45,8 +60,8 @@ def used_code_points(outdir: Path, names_cache: Path | None = None) -> set[int]:
             relative = path.relative_to(outdir).as_posix()
             entry = known.get(relative)
             if entry is None or entry[:2] != [stat.st_size, stat.st_mtime_ns]:
-                found = _ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="ignore"))
-                entry = [stat.st_size, stat.st_mtime_ns, sorted(set(found))]
+                found = icon_names(path.read_text(encoding="utf-8", errors="ignore"))
+                entry = [stat.st_size, stat.st_mtime_ns, sorted(found)]
             seen[relative] = entry
     if names_cache:
         names_cache.parent.mkdir(parents=True, exist_ok=True)

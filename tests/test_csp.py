@@ -41,3 +41,31 @@ def test_built_pages_carry_the_policy_and_injected_scripts_get_no_hash(build_sit
     assert head.index("Content-Security-Policy") < head.index("<script")
     for hashed in script_hashes(page):
         assert hashed in meta["content"]
+
+
+def test_a_policy_already_present_is_replaced_not_repeated():
+    once = add_policy(PAGE, {})
+    assert add_policy(once, {}) == once
+    stale = PAGE.replace(
+        "<script>trusted()",
+        '\n  <meta http-equiv="Content-Security-Policy" content="old" />\n<script>trusted()',
+    )
+    assert add_policy(stale, {}) == once
+
+
+def test_a_page_without_a_charset_gets_no_policy():
+    page = PAGE.replace('<meta charset="utf-8" />', "")
+    assert add_policy(page, {}) == page
+
+
+def test_every_article_is_left_out_up_to_its_first_closing_tag():
+    page = (
+        PAGE
+        + '<article class="bd-article" id="2"><script>alert(2)</script></article><script>t2()</script>'
+    )
+    assert script_hashes(page) == script_hashes("<script>trusted()</script><script>t2()</script>")
+
+
+def test_an_article_never_closed_hides_nothing():
+    page = '<script>a()</script><article class="bd-article"><script>b()</script>'
+    assert script_hashes(page) == script_hashes("<script>a()</script><script>b()</script>")

@@ -7,7 +7,7 @@ import io
 from conftest import post
 from fontTools.ttLib import TTFont
 
-from deepdive.iconfont import theme_fonts
+from deepdive.iconfont import icon_names, theme_fonts
 
 FONTS = "_static/vendor/fontawesome/webfonts"
 
@@ -73,3 +73,10 @@ def test_the_icon_cache_remembers_pages_as_finally_written(make_site):
     for page in pages:
         size, mtime, _ = cache[page.relative_to(build.outdir).as_posix()]
         assert [size, mtime] == [page.stat().st_size, page.stat().st_mtime_ns], page
+
+
+def test_an_icon_class_is_fa_dash_at_the_start_of_a_word():
+    assert icon_names('<i class="fa-solid fa-star"></i>') == {"solid", "star"}
+    assert icon_names("fa-moon x-fa-sun") == {"moon", "sun"}
+    assert icon_names("xfa-star _fa-star éfa-star 9fa-star") == set()
+    assert icon_names("xfa-fa-star") == {"star"}  # the dash starts a word inside the longer name
