@@ -774,16 +774,24 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     previous = getattr(env, "deepdive_citation_signatures", None)
     fresh = domain.formatted_now | domain.written_now
     plaintext = _plaintext_backend()
-    signatures: dict[str, list[tuple[str, str, str]]] = {}
+    shown: dict[str, list[tuple[str, str, str]]] = {}
+    signatures: dict[str, str] = {}
     for citation in domain.citations:
         docname = citation.bibliography_key.docname
         if previous is not None and docname not in fresh and docname in previous:
             signatures[docname] = previous[docname]  # its list was not formatted again
             continue
         formatted = citation.formatted_entry
-        signatures.setdefault(docname, []).append(
+        shown.setdefault(docname, []).append(
             (citation.key, formatted.label, formatted.text.render(plaintext))
         )
+    # Digests: only equality matters, and the environment is read and written on every build.
+    signatures.update(
+        {
+            docname: hashlib.sha256(repr(entries).encode()).hexdigest()
+            for docname, entries in shown.items()
+        }
+    )
     env.deepdive_citation_signatures = signatures
     if previous is None:
         return []
