@@ -21,11 +21,50 @@ if TYPE_CHECKING:
 
 FEED_FORMATS = ("atom", "rss")
 _URL_ATTRIBUTES = ("href", "src", "poster", "data")
+# Elements that carry a URL: visiting only those skips the thousands of math elements.
+_HAS_URL = ".//*[" + " or ".join(f"@{name}" for name in (*_URL_ATTRIBUTES, "srcset")) + "]"
+_KATEX_HTML = '<span class="katex-html" aria-hidden="true">'
 
 
 def absolute_url(app: Sphinx, pagename: str) -> str:
     """The public URL of a page, from ``html_baseurl``."""
     return urljoin(app.config.html_baseurl, app.builder.get_target_uri(pagename))
+
+
+def drop_katex_html(html: str) -> str:
+    """Cut each KaTeX visual HTML layer (a ``katex-html`` span, nested spans and all) out of
+    rendered HTML by a string scan, leaving the MathML beside it.
+
+    The layer is most of a math-heavy page and the feeds drop it anyway: cutting it before
+    parsing spares lxml from building it. Only a layer right after KaTeX's MathML is cut, and
+    one whose closing tag is not found is left for the parser.
+    """
+    pieces = []
+    done = 0
+    start = html.find(_KATEX_HTML)
+    while start != -1:
+        end = _matching_span_end(html, start) if html.endswith("</math></span>", 0, start) else -1
+        if end == -1:
+            start = html.find(_KATEX_HTML, start + 1)
+            continue
+        pieces.append(html[done:start])
+        done = end
+        start = html.find(_KATEX_HTML, end)
+    pieces.append(html[done:])
+    return "".join(pieces)
+
+
+def _matching_span_end(html: str, start: int) -> int:
+    """Where the ``<span>`` opened at ``start`` ends (after its ``</span>``), or -1."""
+    opened = closed = 0
+    position = start
+    while (close := html.find("</span>", position)) != -1:
+        opened += html.count("<span", position, close)
+        closed += 1
+        position = close + len("</span>")
+        if closed == opened:
+            return position
+    return -1
 
 
 def absolutize(fragment: str, base_url: str) -> str:
@@ -34,14 +73,15 @@ def absolutize(fragment: str, base_url: str) -> str:
     KaTeX's HTML layer (feed readers cannot load its CSS; the MathML stays)."""
     if not fragment.strip():
         return ""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    keep_mathml_only(root)
+    root = lxml.html.fragment_fromstring(drop_katex_html(fragment), create_parent="div")
+    if "katex" in fragment:
+        keep_mathml_only(root)
     for selector in ("headerlink", "dd-sidenote"):
+        if selector not in fragment:  # spares a walk over the whole tree
+            continue
         for element in root.xpath(f'.//*[contains(concat(" ", @class, " "), " {selector} ")]'):
             element.drop_tree()
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in root.xpath(_HAS_URL):
         for attribute in _URL_ATTRIBUTES:
             value = element.get(attribute)
             if value is not None:

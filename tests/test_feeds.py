@@ -5,6 +5,8 @@ from __future__ import annotations
 import feedparser
 from conftest import post, sphinx_build
 
+from deepdive.feeds import absolutize, drop_katex_html
+
 BODY = """
 First paragraph with a link to {ref}`a section of the other post <other-details>` and a figure:
 
@@ -97,3 +99,37 @@ def test_feed_math_is_mathml_without_katex_markup(build_site):
     )
     content = feedparser.parse(build.text("atom.xml")).entries[0].content[0].value
     assert "<math" in content and "katex" not in content
+
+
+MATHML = (
+    '<math xmlns="http://www.w3.org/1998/Math/MathML"><semantics><mrow><mi>x</mi></mrow>'
+    '<annotation encoding="application/x-tex">x</annotation></semantics></math>'
+)
+KATEX_LAYER = (
+    '<span class="katex-html" aria-hidden="true"><span class="katex-base">'
+    '<span class="katex-strut" style="height:0.4306em;"></span>'
+    '<span class="mord mathnormal">x</span></span></span>'
+)
+KATEX = f'<span class="katex"><span class="katex-mathml">{MATHML}</span>{KATEX_LAYER}</span>'
+
+
+def test_a_feed_entry_carries_the_mathml_of_an_equation_not_katex_visual_html():
+    inline = f'<p>Take <span class="math notranslate nohighlight">{KATEX}</span> and go.</p>'
+    display = f'<div class="math"><span class="katex-display">{KATEX}</span></div>'
+    assert absolutize(inline + display, "https://blog.example.org/p/") == (
+        f'<p>Take <span class="math notranslate nohighlight">{MATHML}</span> and go.</p>'
+        f'<div class="math">{MATHML}</div>'
+    )
+
+
+def test_katex_visual_layer_is_cut_before_parsing_with_all_its_nested_spans():
+    html = f"<p>{KATEX} then <span>text</span> and {KATEX}.</p>"
+    bare = f'<span class="katex"><span class="katex-mathml">{MATHML}</span></span>'
+    assert drop_katex_html(html) == f"<p>{bare} then <span>text</span> and {bare}.</p>"
+
+
+def test_a_katex_layer_not_after_mathml_or_never_closed_is_left_to_the_parser():
+    lone = f"<p>{KATEX_LAYER} text</p>"
+    unclosed = f'<span class="katex-mathml">{MATHML}</span>{KATEX_LAYER.removesuffix("</span>")}'
+    assert drop_katex_html(lone) == lone
+    assert drop_katex_html(unclosed) == unclosed
