@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from feedgen.feed import FeedGenerator
 
 from deepdive.math import keep_mathml_only
 from deepdive.outputs import record_output
+from deepdive.pagecache import Unknowable, code_state, file_state, plain, signature
 from deepdive.posts import Post, published_posts
 
 if TYPE_CHECKING:
@@ -191,14 +193,102 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
                 outdir / "tags" / slug,
             )
         )
+    records = FeedRecords(app)
     for feed_posts, title, page, folder in feeds:
         folder.mkdir(parents=True, exist_ok=True)
+        entries = _feed_inputs(app, feed_posts)
         for kind in FEED_FORMATS:
+            path = folder / f"{kind}.xml"
             self_url = urljoin(absolute_url(app, page), f"{kind}.xml")
-            feed = build_feed(app, feed_posts, title, page, self_url)
-            xml = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
-            (folder / f"{kind}.xml").write_bytes(xml)
-            record_output(app, folder / f"{kind}.xml")
+            digest = records.sign([kind, title, page, self_url, entries])
+            if not records.unchanged(path, digest):
+                feed = build_feed(app, feed_posts, title, page, self_url)
+                xml = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
+                path.write_bytes(xml)
+                records.written(path, digest)
+            record_output(app, path)
+    records.save()
+
+
+def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
+    """Everything :func:`build_feed` takes from ``posts``: the newest change of any of them, and
+    each listed entry's fields and cached body (by its file's size and time)."""
+    newest = max((p.last_changed for p in posts), default=None)
+    entries = []
+    for post in posts[: app.config.deepdive_feed_length]:
+        try:
+            stat = _cache_path(app, post.docname).stat()
+            body = [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            body = None
+        entries.append(
+            [
+                post.docname,
+                post.external_url,
+                post.title,
+                post.author,
+                post.date.isoformat(),
+                post.last_changed.isoformat(),
+                list(post.tags),
+                post.description,
+                body,
+            ]
+        )
+    return [newest.isoformat() if newest else None, entries]
+
+
+class FeedRecords:
+    """Feeds are written again only when what they are made from changed.
+
+    Each feed file is recorded with a signature of its inputs (its entries, the configuration, this
+    package's code and the versions of Sphinx, its extensions and feedgen) and the size and time of
+    the file as written. A feed whose signature and file both match is left as it is.
+    """
+
+    FILE = "deepdive-feed-signatures.json"
+
+    def __init__(self, app: Sphinx) -> None:
+        from feedgen.version import version_str
+
+        self.path = Path(app.doctreedir) / self.FILE
+        self.outdir = Path(app.outdir)
+        try:
+            previous = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        self.previous = previous if isinstance(previous, dict) else {}
+        try:
+            self.common = plain(
+                [
+                    app.builder.name,
+                    {item.name: item.value for item in app.config},
+                    code_state(app),
+                    version_str,
+                ]
+            )
+        except Unknowable:
+            self.common = None  # a configuration value without a stable form: write every feed
+        self.records: dict[str, list] = {}
+
+    def sign(self, inputs: list[Any]) -> str | None:
+        return None if self.common is None else signature([self.common, inputs])
+
+    def unchanged(self, path: Path, digest: str | None) -> bool:
+        record = [digest, *file_state(path)]
+        if digest is not None and self.previous.get(self._key(path)) == record:
+            self.records[self._key(path)] = record
+            return True
+        return False
+
+    def written(self, path: Path, digest: str | None) -> None:
+        if digest is not None:
+            self.records[self._key(path)] = [digest, *file_state(path)]
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.records, indent=0, sort_keys=True), encoding="utf-8")
+
+    def _key(self, path: Path) -> str:
+        return path.relative_to(self.outdir).as_posix()
 
 
 def feed_links(

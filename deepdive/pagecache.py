@@ -139,8 +139,13 @@ def _state(app: Sphinx) -> dict[str, Any]:
 
 
 def _file_state(outdir: Path, app: Sphinx, pagename: str) -> list[int]:
+    return file_state(outdir / app.builder.get_outfilename(pagename))
+
+
+def file_state(path: Path) -> list[int]:
+    """A written file's size and modification time: changed when anything rewrites the file."""
     try:
-        stat = (outdir / app.builder.get_outfilename(pagename)).stat()
+        stat = path.stat()
     except OSError:
         return [-1, -1]
     return [stat.st_size, stat.st_mtime_ns]
@@ -158,7 +163,7 @@ def site_signature(app: Sphinx) -> str:
             plain({item.name: item.value for item in app.config}),
             _asset_checksums(app),
             _folder_state(_template_folders(app)),
-            _code_state(app),
+            code_state(app),
             _navigation(app),
             sorted(env.all_docs),  # `hasdoc()` in templates
         ]
@@ -196,7 +201,7 @@ def _folder_state(folders: list[Path]) -> list:
     return state
 
 
-def _code_state(app: Sphinx) -> list:
+def code_state(app: Sphinx) -> list:
     """The versions of Sphinx and every extension, and this package's own files and conf.py."""
     import sphinx
 

@@ -133,3 +133,37 @@ def test_a_katex_layer_not_after_mathml_or_never_closed_is_left_to_the_parser():
     unclosed = f'<span class="katex-mathml">{MATHML}</span>{KATEX_LAYER.removesuffix("</span>")}'
     assert drop_katex_html(lone) == lone
     assert drop_katex_html(unclosed) == unclosed
+
+
+def feed_times(outdir) -> dict[str, int]:
+    return {
+        path.relative_to(outdir).as_posix(): path.stat().st_mtime_ns
+        for path in outdir.rglob("*.xml")
+        if path.name in ("atom.xml", "rss.xml")
+    }
+
+
+def test_an_edit_rewrites_only_the_feeds_that_list_the_edited_post(make_site, tmp_path):
+    srcdir = make_site(site_files())
+    assert sphinx_build(srcdir, tmp_path / "html").returncode == 0
+    before = feed_times(tmp_path / "html")
+    edited = srcdir / "posts/2024/other.md"  # tagged mcmc only
+    edited.write_text(edited.read_text() + "\nA new closing sentence.\n")
+    build = sphinx_build(srcdir, tmp_path / "html")
+    assert build.returncode == 0, build.output
+    after = feed_times(tmp_path / "html")
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert rewritten == {"atom.xml", "rss.xml", "tags/mcmc/atom.xml", "tags/mcmc/rss.xml"}
+    assert "A new closing sentence." in build.text("tags/mcmc/atom.xml")
+
+
+def test_a_feed_changed_by_hand_or_deleted_is_written_again(make_site, tmp_path):
+    srcdir = make_site(site_files())
+    assert sphinx_build(srcdir, tmp_path / "html").returncode == 0
+    atom, theory = tmp_path / "html/atom.xml", tmp_path / "html/tags/theory/rss.xml"
+    originals = atom.read_text(), theory.read_text()
+    atom.write_text("<feed/>")
+    theory.unlink()
+    again = sphinx_build(srcdir, tmp_path / "html")
+    assert again.returncode == 0, again.output
+    assert (atom.read_text(), theory.read_text()) == originals
