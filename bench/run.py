@@ -202,7 +202,7 @@ class Sequence:
         self.logs.mkdir(exist_ok=True)
         self.command = build_command(tool, jobs)
         self.results: list[dict] = []
-        self.warm = WarmBuilder(cwd=self.site) if tool.warm else None
+        self.warm = WarmBuilder(cwd=self.site, env=build_env()) if tool.warm else None
 
     def step(self, scenario: str, timeout: float) -> dict:
         """Make ``scenario``'s edit, build, and measure the build."""

@@ -186,8 +186,11 @@ class WarmResult:
 class WarmBuilder:
     """The parent's end: builds through a zygote, or cold when it cannot start or dies."""
 
-    def __init__(self, cwd: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, cwd: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.cwd = Path(cwd or os.getcwd())
+        self.env = env  # the zygote's environment (default: this process's): where it imports from
         self._zygote: subprocess.Popen[str] | None = None
         self._stamps: dict[str, int] | None = None  # set once the zygote said it is ready
         self._cold = False
@@ -205,6 +208,7 @@ class WarmBuilder:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 cwd=self.cwd,
+                env=self.env,
                 text=True,
             )
         except OSError as error:
