@@ -42,6 +42,7 @@ FEATURES = (
     "deepdive.iconfont",
     "deepdive.previews",
     "deepdive.sidenotes",
+    "deepdive.serialread",
 )
 
 
