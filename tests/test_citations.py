@@ -516,3 +516,20 @@ def test_the_real_site_has_references_and_a_bibliography(real_site):
     assert works, "the real site cites nothing"
     for work in works:
         assert work.select(".dd-bibliography__cited-in a")
+
+
+def test_an_entry_that_cannot_be_formatted_is_reported_at_its_citation_on_every_build(make_site):
+    srcdir = make_site(
+        {
+            "posts/2024/a.md": post("2024-01-01", "A", "See {cite:p}`broken2020`."),
+            "references.bib": "@article{broken2020,\n  author = {Ann Author},\n  year = {2020}\n}\n",
+        }
+    )
+    for _ in range(2):  # the second build reads nothing new: the problem is still reported
+        build = sphinx_build(srcdir)
+        assert build.returncode != 0
+        assert (
+            "posts/2024/a.md:6: WARNING: the entry 'broken2020' in references.bib cannot be "
+            "formatted: missing title" in build.output
+        )
+        assert "Traceback" not in build.output
