@@ -164,13 +164,9 @@ def listing_inputs(digests: dict[str, str], posts: list[Post], *extra: Any) -> l
     return [[digests[post.docname] for post in posts], *extra]
 
 
-def home_inputs(
-    app: Sphinx, posts: list[Post], number: int, digests: dict[str, str] | None = None
-) -> list[Any]:
+def home_inputs(app: Sphinx, posts: list[Post], number: int, digests: dict[str, str]) -> list[Any]:
     """What page ``number`` of the home listing is made from, without rendering its excerpts."""
     chunk, total = home_chunk(app, posts, number)
-    if digests is None:
-        digests = teaser_digests(app, chunk)
     return listing_inputs(digests, chunk, total, [excerpt_inputs(app.env, post) for post in chunk])
 
 
