@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from feedgen.feed import FeedGenerator
 
 from deepdive.math import keep_mathml_only
 from deepdive.outputs import record_output
-from deepdive.pagecache import Unknowable, code_state, file_state, plain, signature
+from deepdive.pagecache import FileRecords, Unknowable, code_state, plain, signature
 from deepdive.posts import Post, published_posts
 
 if TYPE_CHECKING:
@@ -238,25 +237,15 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
 
 
 class FeedRecords:
-    """Feeds are written again only when what they are made from changed.
-
-    Each feed file is recorded with a signature of its inputs (its entries, the configuration, this
-    package's code and the versions of Sphinx, its extensions and feedgen) and the size and time of
-    the file as written. A feed whose signature and file both match is left as it is.
-    """
-
-    FILE = "deepdive-feed-signatures.json"
+    """Feeds are written again only when what they are made from changed: each feed file is
+    recorded with a signature of its inputs (its entries, the configuration, this package's code
+    and the versions of Sphinx, its extensions and feedgen)."""
 
     def __init__(self, app: Sphinx) -> None:
         from feedgen.version import version_str
 
-        self.path = Path(app.doctreedir) / self.FILE
         self.outdir = Path(app.outdir)
-        try:
-            previous = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
-        self.previous = previous if isinstance(previous, dict) else {}
+        self.files = FileRecords(Path(app.doctreedir) / "deepdive-feed-signatures.json")
         try:
             self.common = plain(
                 [
@@ -268,24 +257,22 @@ class FeedRecords:
             )
         except Unknowable:
             self.common = None  # a configuration value without a stable form: write every feed
-        self.records: dict[str, list] = {}
 
     def sign(self, inputs: list[Any]) -> str | None:
         return None if self.common is None else signature([self.common, inputs])
 
     def unchanged(self, path: Path, digest: str | None) -> bool:
-        record = [digest, *file_state(path)]
-        if digest is not None and self.previous.get(self._key(path)) == record:
-            self.records[self._key(path)] = record
-            return True
-        return False
+        if digest is None or not self.files.up_to_date(self._key(path), digest, path):
+            return False
+        self.files.record(self._key(path), digest, path)
+        return True
 
     def written(self, path: Path, digest: str | None) -> None:
         if digest is not None:
-            self.records[self._key(path)] = [digest, *file_state(path)]
+            self.files.record(self._key(path), digest, path)
 
     def save(self) -> None:
-        self.path.write_text(json.dumps(self.records, indent=0, sort_keys=True), encoding="utf-8")
+        self.files.save()
 
     def _key(self, path: Path) -> str:
         return path.relative_to(self.outdir).as_posix()

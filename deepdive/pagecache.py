@@ -72,8 +72,8 @@ def render_if_changed(app: Sphinx, pages: Iterable[Page | LazyPage]) -> Iterator
             yield pagename, context if context is not None else page.make_context(), template
             continue
         state["signed"][pagename] = signature
-        recorded = state["previous"].get(pagename)
-        if state["site"] and recorded == [signature, *_file_state(outdir, app, pagename)]:
+        output = outdir / app.builder.get_outfilename(pagename)
+        if state["site"] and state["records"].up_to_date(pagename, signature, output):
             keep_page(app, pagename)
             state["kept"] += 1
             continue
@@ -97,18 +97,16 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
     state = app.env.__dict__.pop(_STATE, None)
     if app.builder.format != "html":
         return
-    path = Path(app.doctreedir) / SIGNATURES
+    records = state["records"] if state else FileRecords(Path(app.doctreedir) / SIGNATURES)
     if exception:
-        path.unlink(missing_ok=True)  # a failed build may have left any page half done
+        records.forget()  # a failed build may have left any page half done
         return
     if state is None:
         return
     outdir = Path(app.outdir)
-    records = {
-        pagename: [signature, *_file_state(outdir, app, pagename)]
-        for pagename, signature in sorted(state["signed"].items())
-    }
-    path.write_text(json.dumps(records, indent=0), encoding="utf-8")
+    for pagename, signature in state["signed"].items():
+        records.record(pagename, signature, outdir / app.builder.get_outfilename(pagename))
+    records.save()
     if state["signed"]:
         from sphinx.util import logging
 
@@ -122,24 +120,42 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
 def _state(app: Sphinx) -> dict[str, Any]:
     state = app.env.__dict__.get(_STATE)
     if state is None:
-        path = Path(app.doctreedir) / SIGNATURES
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
-        if not isinstance(previous, dict):
-            previous = {}  # not a file this module wrote: render every page again
+        records = FileRecords(Path(app.doctreedir) / SIGNATURES)
         try:
             site = site_signature(app)
         except Unknowable:
             site = ""  # something on every page cannot be described: render them all
-        state = {"site": site, "previous": previous, "signed": {}, "kept": 0}
+        state = {"site": site, "records": records, "signed": {}, "kept": 0}
         app.env.__dict__[_STATE] = state
     return state
 
 
-def _file_state(outdir: Path, app: Sphinx, pagename: str) -> list[int]:
-    return file_state(outdir / app.builder.get_outfilename(pagename))
+class FileRecords:
+    """Output files recorded, in a JSON file, with the signature of what each was made from and
+    the size and time it had when the build ended. A file is up to date when its signature is the
+    same and it is still the file that build left; a records file of any other shape is ignored,
+    so everything is made again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        self.previous: dict[str, Any] = previous if isinstance(previous, dict) else {}
+        self.current: dict[str, list] = {}
+
+    def up_to_date(self, key: str, signature: str, output: Path) -> bool:
+        return self.previous.get(key) == [signature, *file_state(output)]
+
+    def record(self, key: str, signature: str, output: Path) -> None:
+        self.current[key] = [signature, *file_state(output)]
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.current, indent=0, sort_keys=True), encoding="utf-8")
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def file_state(path: Path) -> list[int]:
