@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
 from deepdive._bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
-from deepdive.pagecache import LazyPage, only_changed
+from deepdive.pagecache import LazyPage, only_changed, signature
 from deepdive.posts import get_posts
 from deepdive.render import render_fragment
 
@@ -246,7 +245,7 @@ class CitationDomain(BibtexDomain):
                 )
             )
             shown.append((entry.key in refs.local, fingerprint, citation_id))
-        return hashlib.sha256(repr((refs.keys, shown)).encode()).hexdigest()
+        return signature([refs.keys, shown])
 
     def resolve_xref(  # type: ignore[override]
         self,
@@ -786,12 +785,7 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
             (citation.key, formatted.label, formatted.text.render(plaintext))
         )
     # Digests: only equality matters, and the environment is read and written on every build.
-    signatures.update(
-        {
-            docname: hashlib.sha256(repr(entries).encode()).hexdigest()
-            for docname, entries in shown.items()
-        }
-    )
+    signatures.update({docname: signature(entries) for docname, entries in shown.items()})
     env.deepdive_citation_signatures = signatures
     if previous is None:
         return []
