@@ -12,6 +12,9 @@ SPHINXOPTS ?=
 STRICT := -W --keep-going -n
 # Parallel reading is supported; on a 2-core machine `make html JOBS=1` is faster (see make bench).
 JOBS ?= auto
+# WARM=1: builds fork from a resident process that has Sphinx imported (deepdive.daemon); it exits
+# after 30 idle minutes or on `make clean`. Off in CI, where each build runs once.
+WARM ?= $(if $(CI),0,1)
 
 .PHONY: help html live test new bench weight clean lock
 
@@ -34,7 +37,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 
 # deepdive.build runs Sphinx unless nothing it reads changed since the last successful build.
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
-	$(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+	DEEPDIVE_DAEMON=$(WARM) $(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
 # deepdive.live is sphinx-autobuild whose rebuilds fork from a process that imported Sphinx once.
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
@@ -54,7 +57,8 @@ bench: $(INSTALLED) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog and 
 weight: $(INSTALLED) $(NODE_INSTALLED) ## page weight of the heaviest post vs plain ABlog (median of 3 first views)
 	$(BIN)/python bench/weight.py $(WEIGHT_ARGS)
 
-clean: ## delete build output and caches (keeps .venv and node_modules)
+clean: ## delete build output and caches and stop the warm build process (keeps .venv, node_modules)
+	if test -x $(BIN)/python; then $(BIN)/python -m deepdive.daemon stop; fi
 	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache
 
 lock: ## regenerate requirements.lock from pyproject.toml

@@ -13,6 +13,9 @@ variables; the command line; and today's date (a post dated tomorrow becomes val
 Outputs: every file in the output and doctree folders as the last build left them, so a deleted or
 hand-edited page is rebuilt.
 
+When it does start Sphinx and ``DEEPDIVE_DAEMON=1`` (``make html`` sets it), the build runs in a
+process forked from a resident one that has Sphinx imported already (``deepdive.daemon``).
+
 Usage: ``python -m deepdive.build <sphinx-build arguments>``.
 """
 
@@ -64,6 +67,7 @@ _SKIPPED_FOLDERS = {
 _VOLATILE_VARIABLES = {
     "_", "OLDPWD", "SHLVL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR",
     "COLUMNS", "LINES", "TERM_SESSION_ID", "WINDOWID",
+    "DEEPDIVE_DAEMON", "DEEPDIVE_DAEMON_IDLE", "DEEPDIVE_DAEMON_USAGE",
 }  # fmt: skip
 
 
@@ -225,12 +229,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         (invocation.doctreedir / STAMP).unlink(missing_ok=True)
         _forget_touched_pages(invocation, recorded, outputs)
 
+    if os.environ.get("DEEPDIVE_DAEMON") == "1":
+        from deepdive import daemon
+
+        returncode = daemon.build(argv, inputs)
+        if returncode is not None:
+            return returncode
+    return run(argv, inputs)
+
+
+def run(argv: list[str], inputs: str | None) -> int:
+    """Run Sphinx; after a success, record ``inputs`` (the fingerprint taken before it started)."""
     from sphinx.cmd.build import main as sphinx_build
 
     from deepdive import gctuning
 
     gctuning.tune()
     returncode = sphinx_build(argv)
+    invocation = parse(argv) if inputs else None
     if returncode == 0 and invocation and invocation.doctreedir.is_dir():
         # The inputs as they were when the build started: a file saved during the build makes the
         # next fingerprint differ, so that change is built next time.

@@ -98,13 +98,43 @@ def wait(pid: int) -> dict[str, float]:
     }
 
 
+def load_stack() -> dict[str, int]:
+    """Import what every build in this folder imports; return the files it loaded (with conf.py).
+
+    Garbage collection stays off and what was imported is frozen: a forked child's collections
+    then never touch (and so never copy) the zygote's memory.
+    """
+    gc.disable()
+    extensions = conf_modules(Path("conf.py"))
+    preload([*STACK, *extensions])
+    # Most of the stack is imported by setup() functions: preload what Sphinx sets up for every
+    # build, and the features our own extension sets up when the site uses it.
+    preload(getattr(sys.modules.get("sphinx.application"), "builtin_extensions", ()))
+    if "deepdive" in extensions:
+        preload(getattr(sys.modules.get("deepdive"), "FEATURES", ()))
+    stamps = loaded_files()
+    if os.path.exists("conf.py"):  # a new extensions list is preloaded by a new zygote
+        stamps[os.path.abspath("conf.py")] = os.stat("conf.py").st_mtime_ns
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    return stamps
+
+
+def enter_build(cwd: str, env: dict[str, str]) -> None:
+    """In a forked child: take the folder and environment of the build it runs."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    gc.enable()
+    os.chdir(cwd)
+    os.environ.clear()  # in place: modules hold references to os.environ
+    os.environ.update(env)
+    time.tzset()
+
+
 def serve() -> int:
     """Be the zygote: import the stack, report ready, fork one child per request until EOF."""
     # Ctrl-C reaches the whole process group: the build dies, the zygote waits for its stdin to end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # No garbage collection here, and what was imported frozen before the first fork: a child's
-    # collections then never touch (and so never copy) the zygote's memory.
-    gc.disable()
     # The protocol gets descriptors of its own; fd 1 goes to the terminal (stderr) so that nothing
     # printed by an import or a build can corrupt it, and fd 0 is nobody's to read.
     requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
@@ -116,18 +146,7 @@ def serve() -> int:
     # Line by line, so that status lines and warnings interleave as they do on a terminal.
     sys.stdout.reconfigure(line_buffering=True)
 
-    extensions = conf_modules(Path("conf.py"))
-    preload([*STACK, *extensions])
-    # Most of the stack is imported by setup() functions: preload what Sphinx sets up for every
-    # build, and the features our own extension sets up when the site uses it.
-    preload(getattr(sys.modules.get("sphinx.application"), "builtin_extensions", ()))
-    if "deepdive" in extensions:
-        preload(getattr(sys.modules.get("deepdive"), "FEATURES", ()))
-    stamps = loaded_files()
-    if os.path.exists("conf.py"):  # a new extensions list is preloaded by a new zygote
-        stamps[os.path.abspath("conf.py")] = os.stat("conf.py").st_mtime_ns
-    gc.freeze()
-    _reply(replies, {"ready": True, "files": stamps})
+    _reply(replies, {"ready": True, "files": load_stack()})
 
     for line in requests:
         request = json.loads(line)
@@ -147,18 +166,13 @@ def _reply(replies, message: dict) -> None:
 
 def _child(request: dict) -> int:
     """In the forked child: become a fresh ``python -m deepdive.build <argv>`` and run it."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    gc.enable()
     try:
-        os.chdir(request["cwd"])
+        enter_build(request["cwd"], request["env"])
         if request.get("log"):  # the build's output to a file instead of the terminal
             log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(log, 1)
             os.dup2(log, 2)
             os.close(log)
-        os.environ.clear()  # in place: modules hold references to os.environ
-        os.environ.update(request["env"])
-        time.tzset()
         import deepdive.build
 
         sys.argv = [deepdive.build.__file__, *request["argv"]]
