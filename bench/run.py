@@ -55,6 +55,7 @@ class Tool:
     flavour: str
     cites: bool
     warm: bool = False  # builds forked from `make live`'s warm process instead of a fresh one
+    daemon: bool = False  # `make html` for an author: builds forked from deepdive.daemon
 
     @property
     def is_sphinx(self) -> bool:
@@ -203,6 +204,9 @@ class Sequence:
         self.command = build_command(tool, jobs)
         self.results: list[dict] = []
         self.warm = WarmBuilder(cwd=self.site, env=build_env()) if tool.warm else None
+        self.env = build_env()
+        if tool.is_sphinx and tool.flavour == corpus.DEEPDIVE:
+            self.env["DEEPDIVE_DAEMON"] = "1" if tool.daemon else "0"
 
     def step(self, scenario: str, timeout: float) -> dict:
         """Make ``scenario``'s edit, build, and measure the build."""
@@ -242,9 +246,11 @@ class Sequence:
         before = measure.snapshot(outdir)
         log = self.logs / f"{site.name}-{scenario}.log"
         if self.warm:
-            usage = measure.run_warm(self.warm, self.command[3:], site, build_env(), log)
+            usage = measure.run_warm(self.warm, self.command[3:], site, self.env, log)
+        elif self.tool.daemon:
+            usage = measure.run_through_daemon(self.command, site, self.env, log, timeout)
         else:
-            usage = measure.run_measured(self.command, site, build_env(), log, timeout)
+            usage = measure.run_measured(self.command, site, self.env, log, timeout)
         after = measure.snapshot(outdir)
         text = log.read_text(encoding="utf-8", errors="replace")
         wrote = measure.written(before, after)
@@ -290,6 +296,13 @@ class Sequence:
     def close(self, keep: bool) -> None:
         if self.warm:
             self.warm.close()
+        if self.tool.daemon:  # as `make clean` does: no resident process outlives the run
+            subprocess.run(
+                [sys.executable, "-m", "deepdive.daemon", "stop"],
+                cwd=self.site,
+                env=self.env,
+                capture_output=True,
+            )
         if not keep:
             shutil.rmtree(self.site, ignore_errors=True)
 
@@ -385,7 +398,7 @@ def evaluate_targets(
         if ours == "deepdive-live":
             label = f"make live: {label}"
             if ours not in names:
-                add(jobs, label, None, "warm builds not run (--no-live)")
+                add(jobs, label, None, "make live not measured (add --live)")
                 return
         if other not in names:
             why = nikola_note if other == "nikola" else "plain ABlog not run (--no-ablog)"
@@ -471,7 +484,7 @@ def print_tables(
         for jobs in jobs_list:
             print(f"\n== {posts} posts, -j {jobs} ({os.cpu_count()} cores), median of {repeat} ==")
             print(
-                f"{'scenario':<18} {'tool':<22} {'wall s':>8} {'cpu s':>8} {'re-read':>8} "
+                f"{'scenario':<18} {'tool':<26} {'wall s':>8} {'cpu s':>8} {'re-read':>8} "
                 f"{'pages':>6} {'peak MiB':>9} {'ours ÷ it: wall (cpu)':>22}"
             )
             for scenario in SCENARIOS:
@@ -489,7 +502,7 @@ def print_tables(
                         )
                     failed = f"  FAILED {c['failed']}/{c['runs']}" if c["failed"] else ""
                     print(
-                        f"{SCENARIO_LABELS[scenario] if first else '':<18} {tool.label:<22} "
+                        f"{SCENARIO_LABELS[scenario] if first else '':<18} {tool.label:<26} "
                         f"{fmt(c['wall_s']):>8} {fmt(c['cpu_s']):>8} {fmt(c['read'], 'g'):>8} "
                         f"{fmt(c['pages_written'], 'g'):>6} {fmt(c['max_rss_mib'], '.0f'):>9} "
                         f"{rel:>22}{failed}"
@@ -667,7 +680,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-nikola", action="store_true", help="skip the Nikola comparison")
     parser.add_argument("--no-ablog", action="store_true", help="skip the plain-ABlog comparison")
     parser.add_argument(
-        "--no-live", action="store_true", help="skip the warm builds of `make live` (deepdive.warm)"
+        "--no-cold",
+        action="store_true",
+        help="skip `make html WARM=0`: cold builds in a new process each, as in CI",
+    )
+    parser.add_argument(
+        "--live", action="store_true", help="also measure the warm builds of `make live`"
     )
     parser.add_argument(
         "--out", default=str(BENCH / "results" / "latest.json"), help="where the JSON goes"
@@ -710,16 +728,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"   {detail}\n"
             )
 
-    tools = [Tool("deepdive", "deepdive" + (" (cites)" if cites else ""), corpus.DEEPDIVE, cites)]
+    with_cites = " (cites)" if cites else ""
+    tools = [Tool("deepdive", f"make html{with_cites}", corpus.DEEPDIVE, cites, daemon=True)]
+    if not args.no_cold:
+        tools.append(Tool("deepdive-cold", f"make html WARM=0{with_cites}", corpus.DEEPDIVE, cites))
     if not args.no_ablog:
         tools.append(
             Tool("ablog", "plain ABlog" + (" (cites)" if cites else ""), corpus.ABLOG, cites)
         )
     if nikola_ok:
         if cites:
-            tools.append(Tool("deepdive-nocite", "deepdive (no cites)", corpus.DEEPDIVE, False))
+            tools.append(
+                Tool("deepdive-nocite", "make html (no cites)", corpus.DEEPDIVE, False, daemon=True)
+            )
         tools.append(Tool("nikola", f"Nikola {nikola_version()}", corpus.NIKOLA, False))
-    if not args.no_live:
+    if args.live:
         tools.append(
             Tool("deepdive-live", "deepdive live (warm)", corpus.DEEPDIVE, False, warm=True)
         )
