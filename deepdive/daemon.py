@@ -35,6 +35,7 @@ from pathlib import Path
 IDLE_SECONDS = 1800
 START_TIMEOUT = 60.0  # seconds to wait for a new zygote to accept; it imports meanwhile
 _STDIO = (0, 1, 2)
+_MAX_SOCKET_PATH = 107  # bytes, on Linux
 
 
 def socket_path() -> Path:
@@ -65,6 +66,8 @@ def build(argv: list[str], inputs: str | None) -> int | None:
     """Run ``deepdive.build.run(argv, inputs)`` in a child of this folder's zygote, starting the
     zygote if there is none; its exit code, or None when the build should run here, cold."""
     path = socket_path()
+    if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
+        return _cold(f"{path.parent} is too long a path for a socket; set XDG_RUNTIME_DIR")
     try:
         if not _private_folder(path.parent):
             return _cold(f"{path.parent} is not private to this user")
@@ -98,6 +101,8 @@ def build(argv: list[str], inputs: str | None) -> int | None:
                     _report_usage(result)
                     return int(result["returncode"])
                 except (OSError, ValueError, KeyError):
+                    if interrupts.build:  # it died during the build: let that end first
+                        _wait_until_gone(interrupts.build)
                     return _cold("it stopped answering")
         return _cold("it kept restarting")
     finally:
@@ -127,6 +132,15 @@ class _Interrupts:
                 os.killpg(self.build, signal.SIGINT if self.count == 1 else signal.SIGKILL)
 
 
+def _wait_until_gone(pid: int) -> None:
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
 def _report_usage(result: dict) -> None:
     """For ``make bench``: the CPU time and peak memory of the build, which a ``wait4`` on this
     process cannot see, written where ``DEEPDIVE_DAEMON_USAGE`` says."""
@@ -151,14 +165,17 @@ def _connect(path: Path) -> socket.socket | None:
 
 def _start(path: Path) -> socket.socket | None:
     """Start a zygote in a session of its own and connect to it once it listens."""
-    with open(path.with_suffix(".log"), "w", encoding="utf-8") as log:
-        zygote = subprocess.Popen(
-            [sys.executable, "-m", "deepdive.daemon", "serve", os.fspath(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # Ctrl-C in the terminal must not reach it
-        )
+    try:
+        with open(path.with_suffix(".log"), "w", encoding="utf-8") as log:
+            zygote = subprocess.Popen(
+                [sys.executable, "-m", "deepdive.daemon", "serve", os.fspath(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # Ctrl-C in the terminal must not reach it
+            )
+    except OSError:
+        return None
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if connection := _connect(path):

@@ -259,3 +259,18 @@ def test_make_html_is_warm_for_authors_and_cold_in_ci():
         ["make", "-n", "-C", str(root), "clean"], capture_output=True, text=True
     ).stdout
     assert "-m deepdive.daemon stop" in clean
+
+
+def test_a_killed_resident_process_is_replaced_by_the_next_build(author):
+    assert author.make_html().returncode == 0
+    killed = author.zygote() or 0
+    os.kill(killed, signal.SIGKILL)  # the OOM killer, a logout: its socket file stays behind
+    wait_until(lambda: not alive(killed), 10, "death of the zygote")
+    assert author.socket.exists()
+
+    edit(author.srcdir / "posts/2024/hmc.md", "is conserved", "is conserved exactly")
+    rebuilt = author.make_html()
+    assert rebuilt.returncode == 0, rebuilt.output[-3000:]
+    assert WARM_OFF not in rebuilt.output
+    assert author.zygote() not in (None, killed)
+    assert "exactly" in (author.srcdir / "_build/html/posts/2024/hmc/index.html").read_text()
