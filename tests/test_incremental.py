@@ -238,3 +238,26 @@ def test_the_sitemap_still_lists_every_page_after_a_one_post_edit(tmp_path):
     change_body(src, 3)
     assert sphinx_build(src, out).returncode == 0
     assert sitemap_locations(out) == before
+
+
+def test_the_sitemap_is_the_same_when_pages_are_written_by_parallel_workers(tmp_path):
+    src = write_site(tmp_path / "src", initial_files(), CONF)
+    assert sphinx_build(src, tmp_path / "serial").returncode == 0
+    assert sphinx_build(src, tmp_path / "parallel", "-j", "2").returncode == 0
+    assert sitemap_locations(tmp_path / "parallel") == sitemap_locations(tmp_path / "serial")
+
+
+def test_the_sitemap_starts_no_server_process(tmp_path, monkeypatch):
+    """sphinx-sitemap alone starts a multiprocessing manager every build and makes a round trip
+    to it per page."""
+    from multiprocessing.managers import BaseManager
+
+    from sphinx.application import Sphinx
+
+    started = []
+    monkeypatch.setattr(BaseManager, "start", lambda *args, **kwargs: started.append(args))
+    src = write_site(tmp_path / "src", initial_files(), CONF)
+    app = Sphinx(src, src, tmp_path / "out", tmp_path / "doctrees", "dirhtml", status=None)
+    app.build()
+    assert started == []
+    assert "https://blog.example.org/posts/2024/p3/" in sitemap_locations(tmp_path / "out")
