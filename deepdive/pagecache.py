@@ -260,6 +260,9 @@ def _toc(env: Any, docname: str) -> str | None:
 # -- Stable text for any context value -------------------------------------------------------------
 
 
+_ATOMS = frozenset({type(None), bool, int, float, str})
+
+
 class Unknowable(Exception):
     """A value whose repr does not show its state: a page holding one is always rendered."""
 
@@ -268,11 +271,16 @@ def plain(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON-ready data that is equal across runs exactly when the value is: lists keep
     their order, functions become their qualified names. Raises :class:`Unknowable` for an object
     that cannot be described that way, rather than guess."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    kind = type(value)
+    if kind in _ATOMS:  # the exact types first: most values are these, and this is hot
         return value
     if depth > 20:
-        raise Unknowable(type(value).__qualname__)
+        raise Unknowable(kind.__qualname__)
     depth += 1
+    if kind is list or kind is tuple:
+        return [plain(item, depth) for item in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [
             type(value).__qualname__,
