@@ -206,7 +206,8 @@ def _send_request(connection: socket.socket, argv: list[str], inputs: str | None
             except OSError:  # closed: the child gets /dev/null there
                 fds.append(stack.enter_context(open(os.devnull, "r+b")).fileno())  # noqa: SIM115
         sent = socket.send_fds(connection, [payload], fds)
-    connection.sendall(payload[sent:])
+    if sent < len(payload):  # not an empty send: a zygote that answers "restart" has hung up
+        connection.sendall(payload[sent:])
 
 
 # -- The zygote's side -----------------------------------------------------------------------------
@@ -237,9 +238,14 @@ def serve(path: Path) -> int:
                 connection, _ = listener.socket.accept()
             except TimeoutError:
                 return 0
-            with connection:
-                outcome = _serve_one(connection, listener, stamps)
-            if outcome is not None:  # in the child: its build's exit code
+            try:
+                with connection:
+                    outcome = _serve_one(connection, listener, stamps)
+            except OSError:  # the build's side hung up mid-request: serve the next one
+                if os.getpid() != zygote:
+                    raise
+                outcome = None
+            if outcome is not None:  # stopped, stale, or (in a child) the build's exit code
                 return outcome
     finally:
         if os.getpid() == zygote:
