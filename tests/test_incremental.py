@@ -5,6 +5,8 @@ from __future__ import annotations
 import filecmp
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -247,17 +249,23 @@ def test_the_sitemap_is_the_same_when_pages_are_written_by_parallel_workers(tmp_
     assert sitemap_locations(tmp_path / "parallel") == sitemap_locations(tmp_path / "serial")
 
 
-def test_the_sitemap_starts_no_server_process(tmp_path, monkeypatch):
+def test_the_sitemap_starts_no_server_process(tmp_path):
     """sphinx-sitemap alone starts a multiprocessing manager every build and makes a round trip
     to it per page."""
-    from multiprocessing.managers import BaseManager
-
-    from sphinx.application import Sphinx
-
-    started = []
-    monkeypatch.setattr(BaseManager, "start", lambda *args, **kwargs: started.append(args))
     src = write_site(tmp_path / "src", initial_files(), CONF)
-    app = Sphinx(src, src, tmp_path / "out", tmp_path / "doctrees", "dirhtml", status=None)
-    app.build()
-    assert started == []
-    assert "https://blog.example.org/posts/2024/p3/" in sitemap_locations(tmp_path / "out")
+    out = tmp_path / "out"
+    counting = (
+        "import sys\n"
+        "from multiprocessing.managers import BaseManager\n"
+        "started = []\n"
+        "BaseManager.start = lambda *args, **kwargs: started.append(args)\n"
+        "from sphinx.cmd.build import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(f'managers started: {len(started)}')\n"
+        "sys.exit(code)\n"
+    )
+    command = [sys.executable, "-c", counting, "-b", "dirhtml", "-W", "-n", str(src), str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=src)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "managers started: 0" in result.stdout
+    assert "https://blog.example.org/posts/2024/p3/" in sitemap_locations(out)
