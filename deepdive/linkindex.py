@@ -110,7 +110,8 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """
     posts = get_posts(env)
     links = build_links(env, app.config.deepdive_show_drafts)
-    signatures = {docname: _page_signature(entry, posts) for docname, entry in links.items()}
+    # Signatures are kept as digests: only equality matters, and the environment stays small.
+    signatures = {d: _digest(_page_signature(entry, posts)) for d, entry in links.items()}
     previous = getattr(env, "deepdive_page_signatures", {})
     env.deepdive_links = links
     env.deepdive_page_signatures = signatures
@@ -128,7 +129,9 @@ def refresh_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     stale.update(_referrers_of(env, changed, posts.values()))
 
     # An excerpt prints what its links point to, so a listing changes with its links' targets too.
-    listings = sorted(_listing_signature(p) + (reference_inputs(env, p),) for p in posts.values())
+    listings = _digest(
+        sorted(_listing_signature(p) + (reference_inputs(env, p),) for p in posts.values())
+    )
     previous_listings = getattr(env, "deepdive_listing_signature", None)
     env.deepdive_listing_signature = listings
     if previous_listings != listings:
@@ -177,7 +180,7 @@ def reference_inputs(env: BuildEnvironment, post: Post) -> tuple:
     return tuple((target, exported.get(target)) for target in sorted(targets))
 
 
-def _digest(value: tuple) -> str:
+def _digest(value: tuple | list) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 

@@ -191,15 +191,20 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         references=outgoing_references(doctree),
     )
     env.metadata[docname]["og:description"] = description
-    _drop_ablog_doctree_copy(env, docname)
+    _slim_ablog_copy(env, docname, excerpt)
 
 
-def _drop_ablog_doctree_copy(env, docname: str) -> None:
+def _slim_ablog_copy(env, docname: str, excerpt: list[nodes.Node]) -> None:
     """ABlog keeps a full copy of every post's doctree in the environment, and its excerpt refers to
-    the document too; nothing we use needs either."""
+    the document too; nothing we use needs either. Its excerpt is usually ours node for node: it
+    then shares our nodes, so the pickled environment holds them once (a tenth of it)."""
     for info in getattr(env, "ablog_posts", {}).get(docname, []):
         info["doctree"] = None
-        detached(info.get("excerpt") or [])
+        theirs = info.get("excerpt") or []
+        if [node.pformat() for node in theirs] == [node.pformat() for node in excerpt]:
+            info["excerpt"] = excerpt  # ABlog copies a node before changing it, as we do
+        else:
+            detached(theirs)
 
 
 def reread_invalid_posts(
