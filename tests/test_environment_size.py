@@ -24,3 +24,15 @@ def test_excerpts_do_not_carry_their_whole_post(build_site) -> None:
     for excerpt in (ours, ablogs):
         assert len(pickle.dumps(excerpt)) < 2_000
     assert (doctrees / "environment.pickle").stat().st_size < 200_000
+
+
+def test_ablog_s_copy_of_an_excerpt_is_stored_once_when_it_is_ours(build_site) -> None:
+    body = "The excerpt, with $e^{i\\pi} + 1 = 0$.\n\nThe rest of the post."
+    build = build_site({"posts/2024/euler.md": post(title="Euler", body=body)})
+    assert build.returncode == 0, build.output[-3000:]
+    doctrees = build.outdir.parent / (build.outdir.name + "-doctrees")
+    env = pickle.loads((doctrees / "environment.pickle").read_bytes())
+    ours = env.domaindata["deepdive"]["posts"]["posts/2024/euler"].excerpt
+    ablogs = env.ablog_posts["posts/2024/euler"][0]["excerpt"]
+    assert ablogs is ours  # one object after unpickling: it was pickled once
+    assert "The excerpt" in ours[0].astext()
