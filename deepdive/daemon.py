@@ -65,6 +65,9 @@ def _private_folder(path: Path) -> bool:
 def build(argv: list[str], inputs: str | None) -> int | None:
     """Run ``deepdive.build.run(argv, inputs)`` in a child of this folder's zygote, starting the
     zygote if there is none; its exit code, or None when the build should run here, cold."""
+    idle = os.environ.get("DEEPDIVE_DAEMON_IDLE", "")
+    if idle and not _is_seconds(idle):
+        return _cold(f"DEEPDIVE_DAEMON_IDLE={idle!r} is not a number of seconds")
     path = socket_path()
     if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
         return _cold(f"{path.parent} is too long a path for a socket; set XDG_RUNTIME_DIR")
@@ -107,6 +110,13 @@ def build(argv: list[str], inputs: str | None) -> int | None:
         return _cold("it kept restarting")
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _is_seconds(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
 
 
 class _Interrupts:

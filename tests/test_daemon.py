@@ -274,3 +274,11 @@ def test_a_killed_resident_process_is_replaced_by_the_next_build(author):
     assert WARM_OFF not in rebuilt.output
     assert author.zygote() not in (None, killed)
     assert "exactly" in (author.srcdir / "_build/html/posts/2024/hmc/index.html").read_text()
+
+
+def test_an_idle_time_that_is_not_seconds_is_named_and_the_build_runs_cold(tmp_path, runtime):
+    writer = Author(write_site(tmp_path / "src", POSTS), runtime, DEEPDIVE_DAEMON_IDLE="30m")
+    built = writer.make_html()
+    assert built.returncode == 0, built.output[-3000:]
+    assert f"{WARM_OFF} (DEEPDIVE_DAEMON_IDLE='30m' is not a number of seconds)" in built.output
+    assert writer.zygote() is None
