@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 IDLE_SECONDS = 1800
@@ -351,20 +350,7 @@ def _child(request: dict, fds: list[int]) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     from deepdive import warm
 
-    try:
-        warm.enter_build(request["cwd"], request["env"])
-        os.umask(request["umask"])
-        import deepdive.build
-
-        sys.argv = [deepdive.build.__file__, *request["argv"]]
-        return deepdive.build.run(request["argv"], request["inputs"])
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        return 130
-    except BaseException:
-        traceback.print_exc()
-        return 1
+    return warm.run_child(request, lambda build: build.run(request["argv"], request["inputs"]))
 
 
 def stop(path: Path, timeout: float = 10) -> bool:

@@ -22,9 +22,10 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 STACK = (
     "sphinx.cmd.build",
@@ -133,7 +134,7 @@ def _compile_lazy_patterns() -> None:
         return
 
 
-def enter_build(cwd: str, env: dict[str, str]) -> None:
+def _enter_build(cwd: str, env: dict[str, str]) -> None:
     """In a forked child: take the folder and environment of the build it runs."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     gc.enable()
@@ -178,8 +179,17 @@ def _reply(replies, message: dict) -> None:
 
 def _child(request: dict) -> int:
     """In the forked child: become a fresh ``python -m deepdive.build <argv>`` and run it."""
+    return run_child(request, lambda build: build.main(request["argv"]))
+
+
+def run_child(request: dict, build: Callable[[ModuleType], int]) -> int:
+    """In a forked child: take the request's folder, environment, umask and log file, become
+    ``python -m deepdive.build <argv>``, and call ``build`` with that module; exit codes are
+    those a new process would give."""
     try:
-        enter_build(request["cwd"], request["env"])
+        _enter_build(request["cwd"], request["env"])
+        if "umask" in request:
+            os.umask(request["umask"])
         if request.get("log"):  # the build's output to a file instead of the terminal
             log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(log, 1)
@@ -188,7 +198,7 @@ def _child(request: dict) -> int:
         import deepdive.build
 
         sys.argv = [deepdive.build.__file__, *request["argv"]]
-        return deepdive.build.main(request["argv"])
+        return build(deepdive.build)
     except SystemExit:
         raise
     except KeyboardInterrupt:

@@ -16,12 +16,17 @@ from deepdive import build as deepdive_build
 UP_TO_DATE = "is up to date"
 
 
+def make_html_command(*extra: str, module: str = "deepdive.build") -> list[str]:
+    """The command line of `make html`, with ``extra`` sphinx-build options."""
+    command = [sys.executable, "-m", module, "-b", "dirhtml", "-W", "--keep-going"]
+    return command + ["-n", *extra, "-d", "_build/doctrees", ".", "_build/html"]
+
+
 def make_html(
     srcdir: Path, *extra: str, env: dict | None = None, module: str = "deepdive.build"
 ) -> Build:
     """What `make html` runs, in the site's folder (or plain sphinx-build: ``module="sphinx"``)."""
-    command = [sys.executable, "-m", module, "-b", "dirhtml", "-W", "--keep-going"]
-    command += ["-n", *extra, "-d", "_build/doctrees", ".", "_build/html"]
+    command = make_html_command(*extra, module=module)
     run_env = {**os.environ, **(env or {})}
     # pytest names the running test and phase here; a user's shell has nothing like it.
     run_env.pop("PYTEST_CURRENT_TEST", None)

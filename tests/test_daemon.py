@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Build, write_site
+from test_build import make_html, make_html_command
 from test_warm import FLAVOUR, POSTS, assert_same_site, edit, flavour
 
 WARM_OFF = "no warm build process"
@@ -31,15 +32,8 @@ class Author:
         # A short folder of its own: Unix socket paths are limited to 107 bytes.
         self.env.update(XDG_RUNTIME_DIR=str(runtime), DEEPDIVE_DAEMON="1", **env)
 
-    def make_html(self, warm: bool = True, timeout: float = 300) -> Build:
-        command = [sys.executable, "-m", "deepdive.build", "-b", "dirhtml", "-W", "--keep-going"]
-        command += ["-n", "-d", "_build/doctrees", ".", "_build/html"]
-        env = {**self.env, "DEEPDIVE_DAEMON": "1" if warm else "0"}
-        result = subprocess.run(
-            command, capture_output=True, text=True, cwd=self.srcdir, env=env, timeout=timeout
-        )
-        outdir = self.srcdir / "_build/html"
-        return Build(result.returncode, result.stdout + result.stderr, self.srcdir, outdir)
+    def make_html(self, warm: bool = True) -> Build:
+        return make_html(self.srcdir, env={**self.env, "DEEPDIVE_DAEMON": "1" if warm else "0"})
 
     def daemon(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "deepdive.daemon", *args]
@@ -187,10 +181,12 @@ def test_ctrl_c_stops_the_build_and_the_next_build_is_still_warm(tmp_path, runti
         zygote = writer.zygote()
         (srcdir / "slow").touch()
         edit(srcdir / "posts/2024/hmc.md", "is conserved", "is conserved exactly")
-        command = [sys.executable, "-m", "deepdive.build", "-b", "dirhtml", "-W", "-n"]
-        command += ["-d", "_build/doctrees", ".", "_build/html"]
         client = subprocess.Popen(
-            command, cwd=srcdir, env=writer.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            make_html_command(),
+            cwd=srcdir,
+            env=writer.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         wait_until((srcdir / "building").exists, 60, "build in the slow extension")
         build = int((srcdir / "building").read_text())
