@@ -21,6 +21,8 @@ Usage: ``python -m deepdive.build <sphinx-build arguments>``.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 STAMP = "deepdive-uptodate.json"
 FORMAT = 1
@@ -255,5 +258,24 @@ def run(argv: list[str], inputs: str | None) -> int:
     return returncode
 
 
+def finish(returncode: int) -> NoReturn:
+    """End the build's process with ``returncode`` once its output is out, without the
+    interpreter's teardown.
+
+    At exit Python runs a full garbage collection and frees every object one by one: after a
+    build, the environment and the doctrees. That took 0.6 s after a one-post edit of 500 posts,
+    a third of the edit. The operating system takes the memory back at once. Exit handlers still
+    run (logging's flush, ``weakref.finalize``, multiprocessing's cleanup); ``__del__`` methods
+    of objects still alive do not, so no build step may rely on one to save its work.
+    """
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a reader that went away: nothing to tell
+                stream.flush()
+        os._exit(returncode)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main())

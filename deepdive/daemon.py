@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NoReturn
 
 IDLE_SECONDS = 1800
 START_TIMEOUT = 60.0  # seconds to wait for a new zygote to accept; it imports meanwhile
@@ -317,7 +318,7 @@ def _serve_one(
             listener.socket.close()  # not close(): the socket file stays the zygote's
             connection.close()
             received, fds = fds, []
-            return _child(request, received)
+            _child(request, received)
     finally:
         for fd in fds:
             os.close(fd)
@@ -340,7 +341,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _child(request: dict, fds: list[int]) -> int:
+def _child(request: dict, fds: list[int]) -> NoReturn:
     """In the forked child: take over the author's terminal and run the build."""
     os.setpgid(0, 0)  # a group of its own, with any -j workers: Ctrl-C stops them all
     for target, fd in zip(_STDIO, fds, strict=True):
@@ -350,7 +351,7 @@ def _child(request: dict, fds: list[int]) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     from deepdive import warm
 
-    return warm.run_child(request, lambda build: build.run(request["argv"], request["inputs"]))
+    warm.run_child(request, lambda build: build.run(request["argv"], request["inputs"]))
 
 
 def stop(path: Path, timeout: float = 10) -> bool:

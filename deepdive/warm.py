@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 STACK = (
     "sphinx.cmd.build",
@@ -167,7 +168,7 @@ def serve() -> int:
         if pid == 0:
             requests.close()
             replies.close()
-            return _child(request)  # leaves the loop and exits like any Python process
+            _child(request)  # ends the process as a cold build's would end
         _reply(replies, wait(pid))
     return 0
 
@@ -177,15 +178,15 @@ def _reply(replies, message: dict) -> None:
     replies.flush()
 
 
-def _child(request: dict) -> int:
+def _child(request: dict) -> NoReturn:
     """In the forked child: become a fresh ``python -m deepdive.build <argv>`` and run it."""
-    return run_child(request, lambda build: build.main(request["argv"]))
+    run_child(request, lambda build: build.main(request["argv"]))
 
 
-def run_child(request: dict, build: Callable[[ModuleType], int]) -> int:
+def run_child(request: dict, build: Callable[[ModuleType], int]) -> NoReturn:
     """In a forked child: take the request's folder, environment, umask and log file, become
-    ``python -m deepdive.build <argv>``, and call ``build`` with that module; exit codes are
-    those a new process would give."""
+    ``python -m deepdive.build <argv>``, call ``build`` with that module, and end the process
+    as that command ends: same exit codes, no interpreter teardown (:func:`deepdive.build.finish`)."""
     try:
         _enter_build(request["cwd"], request["env"])
         if "umask" in request:
@@ -198,16 +199,18 @@ def run_child(request: dict, build: Callable[[ModuleType], int]) -> int:
         import deepdive.build
 
         sys.argv = [deepdive.build.__file__, *request["argv"]]
-        return build(deepdive.build)
+        returncode = build(deepdive.build)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        return (
-            130  # Ctrl-C in the terminal reaches the build too: stop quietly, as sphinx-build does
-        )
+        # Ctrl-C in the terminal reaches the build too: stop quietly, as sphinx-build does
+        returncode = 130
     except BaseException:
         traceback.print_exc()
-        return 1
+        returncode = 1
+    from deepdive.build import finish
+
+    finish(returncode)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Build, write_site
-from test_build import make_html, make_html_command
+from test_build import EXIT_PROBE, assert_ended_without_teardown, make_html, make_html_command
 from test_warm import FLAVOUR, POSTS, assert_same_site, edit, flavour
 
 WARM_OFF = "no warm build process"
@@ -278,3 +278,18 @@ def test_an_idle_time_that_is_not_seconds_is_named_and_the_build_runs_cold(tmp_p
     assert built.returncode == 0, built.output[-3000:]
     assert f"{WARM_OFF} (DEEPDIVE_DAEMON_IDLE='30m' is not a number of seconds)" in built.output
     assert writer.zygote() is None
+
+
+def test_a_warm_build_ends_as_a_cold_one_without_the_interpreter_teardown(
+    tmp_path: Path, runtime: Path
+) -> None:
+    srcdir = write_site(tmp_path / "warm", POSTS, EXIT_PROBE)
+    writer = Author(srcdir, runtime, DEEPDIVE_DAEMON_IDLE="120")
+    try:
+        built = writer.make_html()
+        assert built.returncode == 0, built.output[-3000:]
+        assert WARM_OFF not in built.output
+        assert writer.zygote() is not None
+        assert_ended_without_teardown(srcdir)
+    finally:
+        writer.daemon("stop")
