@@ -40,6 +40,7 @@ FEATURES = (
     "deepdive.sitemap_compat",
     "deepdive.csp",
     "deepdive.iconfont",
+    "deepdive.pygments_compat",
     "deepdive.previews",
     "deepdive.sidenotes",
     "deepdive.serialread",
