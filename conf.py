@@ -136,6 +136,18 @@ html_theme_options = {
     "show_prev_next": False,
     "footer_start": ["copyright"],
     "footer_end": [],
+    # No "sidebar-ethical-ads" (the theme's default): readers' pages load nothing third-party.
+    "primary_sidebar_end": [],
+    # The theme renders every navbar and footer template twice per page, once to see whether it
+    # is empty. These never are; the feed icon and copyright can be, so they are still checked.
+    "templates_skip_empty_check": [
+        "navbar-logo.html",
+        "deepdive/navbar-links.html",
+        "theme-switcher.html",
+        "search-button.html",
+        "sidebar-nav-bs.html",
+        "navbar-nav.html",
+    ],
     "show_toc_level": 2,
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
