@@ -86,8 +86,12 @@ def parse_front_matter(
     """Validate front matter YAML; every problem carries the file line it was found on."""
     result = FrontMatter(present=True)
     try:
-        root = yaml.compose(text, Loader=_StringLoader)
-        values = yaml.load(text, Loader=_StringLoader)
+        loader = _StringLoader(text)
+        try:
+            root = loader.get_single_node()  # parsed once: the nodes know their lines
+            values = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = first_line + mark.line if mark else first_line
