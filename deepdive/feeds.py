@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,11 @@ _URL_ATTRIBUTES = ("href", "src", "poster", "data")
 # Elements that carry a URL: visiting only those skips the thousands of math elements.
 _HAS_URL = ".//*[" + " or ".join(f"@{name}" for name in (*_URL_ATTRIBUTES, "srcset")) + "]"
 _KATEX_HTML = '<span class="katex-html" aria-hidden="true">'
+_KATEX_START = '<span class="katex"><span class="katex-mathml"><math'
+_DISPLAY_START = '<span class="katex-display">'
+_SPAN_END = "</span>"
+_MATH_END = "</math>"
+_LIFTED = re.compile(r"<!--dd-feed-math-([0-9a-f]+):(\d+)-->")
 
 
 def absolute_url(app: Sphinx, pagename: str) -> str:
@@ -68,14 +75,66 @@ def _matching_span_end(html: str, start: int) -> int:
     return -1
 
 
+def lift_mathml(html: str) -> tuple[str, str, list[str]]:
+    """Take each KaTeX rendering of the shape our renderer writes (MathML, then the visual layer,
+    in a ``katex`` span, perhaps in a ``katex-display`` one) out of ``html``, leaving a comment
+    in its place; return the new html, the comments' key and each rendering's ``<math>`` element.
+
+    The MathML is most of what is left of a math-heavy page once the visual layer goes, and the
+    feed keeps it as it is: taken out, it need not be parsed and written back by lxml. A
+    rendering of any other shape stays, for :func:`keep_mathml_only` to reduce in the tree.
+    """
+    key = secrets.token_hex(4)
+    pieces: list[str] = []
+    maths: list[str] = []
+    done = 0
+    start = html.find(_KATEX_START)
+    while start != -1:
+        end, math = _rendering_end(html, start)
+        if end == -1:
+            start = html.find(_KATEX_START, start + 1)
+            continue
+        display = html.endswith(_DISPLAY_START, 0, start) and html.startswith(_SPAN_END, end)
+        outer_start = start - len(_DISPLAY_START) if display else start
+        pieces.append(html[done:outer_start])
+        pieces.append(f"<!--dd-feed-math-{key}:{len(maths)}-->")
+        maths.append(math)
+        done = end + len(_SPAN_END) if display else end
+        start = html.find(_KATEX_START, done)
+    pieces.append(html[done:])
+    return "".join(pieces), key, maths
+
+
+def _rendering_end(html: str, start: int) -> tuple[int, str]:
+    """Where the ``katex`` span at ``start`` ends, and its ``<math>`` element; -1 if it is not
+    MathML followed by at most the visual layer."""
+    math_start = start + len(_KATEX_START) - len("<math")
+    math_end = html.find(_MATH_END, math_start)
+    if math_end == -1:
+        return -1, ""
+    math_end += len(_MATH_END)
+    position = math_end
+    if not html.startswith(_SPAN_END, position):  # the katex-mathml span
+        return -1, ""
+    position += len(_SPAN_END)
+    if html.startswith(_KATEX_HTML, position):
+        position = _matching_span_end(html, position)
+        if position == -1:
+            return -1, ""
+    if not html.startswith(_SPAN_END, position):  # the katex span
+        return -1, ""
+    return position + len(_SPAN_END), html[math_start:math_end]
+
+
 def absolutize(fragment: str, base_url: str) -> str:
     """Rewrite every link and image in an HTML fragment to an absolute URL; drop what only works
     on the site itself: permalink icons, margin sidenotes (feeds keep the footnote list), and
     KaTeX's HTML layer (feed readers cannot load its CSS; the MathML stays)."""
     if not fragment.strip():
         return ""
-    root = lxml.html.fragment_fromstring(drop_katex_html(fragment), create_parent="div")
-    if "katex" in fragment:
+    lifted, key, maths = lift_mathml(fragment)
+    root = lxml.html.fragment_fromstring(drop_katex_html(lifted), create_parent="div")
+    if "katex" in lifted:
         keep_mathml_only(root)
     for selector in ("headerlink", "dd-sidenote"):
         if selector not in fragment:  # spares a walk over the whole tree
@@ -99,6 +158,8 @@ def absolutize(fragment: str, base_url: str) -> str:
     inner = (root.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root
     )
+    if maths:
+        inner = _LIFTED.sub(lambda m: maths[int(m[2])] if m[1] == key else m[0], inner)
     return inner.strip()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 from conftest import post, sphinx_build
 
-from deepdive.feeds import absolutize, drop_katex_html
+from deepdive.feeds import absolutize, drop_katex_html, lift_mathml
 
 BODY = """
 First paragraph with a link to {ref}`a section of the other post <other-details>` and a figure:
@@ -119,6 +119,26 @@ def test_a_feed_entry_carries_the_mathml_of_an_equation_not_katex_visual_html():
     assert absolutize(inline + display, "https://blog.example.org/p/") == (
         f'<p>Take <span class="math notranslate nohighlight">{MATHML}</span> and go.</p>'
         f'<div class="math">{MATHML}</div>'
+    )
+
+
+def test_mathml_is_lifted_out_of_the_html_before_parsing_and_put_back_unchanged():
+    display = f'<div class="math"><span class="katex-display">{KATEX}</span></div>'
+    lifted, key, maths = lift_mathml(f"<p>{KATEX}</p>{display}")
+    assert maths == [MATHML, MATHML]
+    assert lifted == (
+        f'<p><!--dd-feed-math-{key}:0--></p><div class="math"><!--dd-feed-math-{key}:1--></div>'
+    )
+
+
+def test_katex_renderings_of_another_shape_and_look_alike_comments_are_left_to_the_parser():
+    # No katex-mathml span first (as KaTeX writes with output="html"): not lifted, still reduced.
+    other = f'<span class="katex"><span class="katex-html">x</span>{MATHML}</span>'
+    look_alike = "<!--dd-feed-math-00000000:0-->"
+    fragment = f"<p>{other} {look_alike} {KATEX}</p>"
+    assert lift_mathml(fragment)[2] == [MATHML]
+    assert absolutize(fragment, "https://blog.example.org/p/") == (
+        f"<p>{MATHML} {look_alike} {MATHML}</p>"
     )
 
 
