@@ -51,8 +51,8 @@ def process_posts_without_document_copy(app: Sphinx, doctree: document) -> None:
     """ABlog's ``doctree-read`` handler, minus its deep copy of the whole document.
 
     ABlog stores a copy of each single-post document in ``env.ablog_posts``; nothing reads it
-    (:mod:`deepdive.reading` drops it), yet making it took a tenth of reading a post. During the
-    handler the document's own ``deepcopy`` returns an empty element instead; copies of its
+    (:mod:`deepdive.reading` drops it), yet making it took a twentieth of reading a post. During
+    the handler the document's own ``deepcopy`` returns an empty element instead; copies of its
     paragraphs and sections, which make ABlog's excerpt, are made as before.
     """
     doctree.deepcopy = nodes.Element

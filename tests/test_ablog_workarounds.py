@@ -161,7 +161,7 @@ docutils.nodes.document.deepcopy = _noted_copy
 
 
 def test_ablog_records_each_post_without_copying_its_whole_document(build_site) -> None:
-    # ABlog kept a deep copy of each post's doctree that nothing reads: a tenth of reading a post.
+    # ABlog kept a deep copy of each post's doctree that nothing reads: 5 % of reading a post.
     build = build_site(posts(3), COUNT_DOCUMENT_COPIES)
     assert build.returncode == 0, build.output[-3000:]
     notes = build.srcdir / "document-copies.txt"

@@ -226,4 +226,3 @@ def test_a_build_prints_no_informational_log_records_of_other_libraries(tmp_path
     assert built.returncode == 0, built.output[-3000:]
     assert (srcdir / "_build/html/_static/vendor/fontawesome/webfonts").is_dir()
     assert " INFO " not in built.output, built.output[-3000:]
-
