@@ -3,7 +3,7 @@
 ``python -m deepdive.warm`` is the zygote. It imports the stack (Sphinx, ``deepdive.build``, and
 the extensions and theme that ``conf.py`` in its folder names), reports every file it loaded,
 and then serves one build per JSON line on stdin, ``{"argv": [...], "cwd": ..., "env": {...}}``:
-it forks, the child runs ``deepdive.build.main(argv)`` and exits like a fresh Python process
+it forks, the child runs ``deepdive.build.main(argv)`` and ends as ``python -m deepdive.build``
 would, and the zygote answers ``{"returncode": ..., "cpu_s": ..., "max_rss_mib": ...}`` on stdout.
 The zygote never builds, so every child starts from the same import-only state and writes what
 a cold ``python -m deepdive.build`` writes. :class:`WarmBuilder` is the other end of the pipe.
