@@ -26,6 +26,7 @@ FEATURES = (
     "deepdive.listings",
     "deepdive.series",
     "deepdive.citations",
+    "deepdive.bibtex_compat",
     "deepdive.notebooks",
     "deepdive.numbering",
     "deepdive.linkindex",

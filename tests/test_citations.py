@@ -182,6 +182,26 @@ def test_author_year_style_cites_by_name_and_lists_by_author_without_labels(buil
     assert len(backrefs["ref-hoffman2014nuts"]) == 2
 
 
+def test_each_post_s_entries_link_back_only_to_its_own_citations(build_site):
+    # Each bibliography is built from its own post's records (deepdive.bibtex_compat), not by
+    # scanning every citation of the site; the entries and back-references must not change.
+    conf = 'deepdive_citation_style = "author-year"\n'
+    build = build_site(site(a=POST_A, b=POST_B, c=POST_A.replace("Post A", "Post C")), conf)
+    assert_clean(build)
+    for page, cited in (("posts/2024/a/", 3), ("posts/2024/b/", 2), ("posts/2024/c/", 3)):
+        html = build.html(page)
+        cites = {c["id"]: c.a["href"].lstrip("#") for c in html.select(".bibtex-citation")}
+        assert len(cites) == cited
+        backrefs = {
+            item["id"]: [a["href"].lstrip("#") for a in item.select(".dd-backref")]
+            for item in html.select("section.dd-references li")
+        }
+        assert backrefs == {
+            entry: [i for i, target in cites.items() if target == entry]
+            for entry in ("ref-hoffman2014nuts", "ref-welling2011bayesian")
+        }
+
+
 def test_an_unknown_style_is_a_configuration_error_naming_the_choices(build_site):
     build = build_site(site(a=POST_A), conf='deepdive_citation_style = "apa"\n')
     assert build.returncode != 0
