@@ -45,6 +45,7 @@ FEATURES = (
     "deepdive.previews",
     "deepdive.sidenotes",
     "deepdive.serialread",
+    "deepdive.readbatches",
 )
 
 

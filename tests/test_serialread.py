@@ -1,5 +1,6 @@
 """Under ``-j``, a build that reads only a few documents reads them in the main process: sending
-the whole environment back from a worker costs more than reading one post."""
+the whole environment back from a worker costs more than reading one post. A build that reads
+many gives each worker process one equal batch."""
 
 from __future__ import annotations
 
@@ -51,3 +52,18 @@ def test_an_edit_under_j2_is_read_in_the_main_process_and_written_with_j2(tmp_pa
     assert not merged.exists(), "one edited post was read in a worker process"
     assert (srcdir / "writing-jobs.txt").read_text() == "2"
     assert "An added sentence." in again.text("posts/2024/post-05/index.html")
+
+
+def test_a_clean_build_under_j2_reads_in_two_equal_batches(tmp_path: Path):
+    # Sphinx's own batching forked a third worker, for the one document left over.
+    posts = {
+        f"posts/2024/post-{n:02d}.md": post(f"2024-01-{n:02d}", f"Post {n}", "Body.")
+        for n in range(1, 13)
+    }
+    srcdir = write_site(tmp_path / "site", posts, RECORDER)
+    clean = sphinx_build(srcdir, tmp_path / "html", "-j", "2")
+    assert clean.returncode == 0, clean.output
+    batches = [line.split() for line in (srcdir / "merged.txt").read_text().splitlines()]
+    assert sorted(len(batch) for batch in batches) == [6, 7]
+    assert sorted(sum(batches, [])) == sorted(["index", *(p[:-3] for p in posts)])
+    assert (srcdir / "writing-jobs.txt").read_text() == "2"
