@@ -2,17 +2,19 @@
 
 A new build process spends about 0.9 s importing Sphinx, the theme and some sixty extensions before
 it reads a single post: most of a one-post edit. ``make live`` avoids that with the zygote of
-``deepdive.warm``; this module gives ``make html`` the same. The first build starts a zygote
-(``python -m deepdive.daemon serve``) that imports the stack and listens on a Unix socket only this
-user can reach. Every build connects to it and hands over its terminal (stdin, stdout, stderr),
-folder, environment, umask and command line; the zygote forks, and the child runs the build as
-``python -m deepdive.build`` would, writing to the author's terminal. Ctrl-C stops the build.
+``deepdive.warm``; this module gives ``make html`` the same. A build that finds no zygote starts
+one (``python -m deepdive.daemon serve``), which imports the stack and listens on a Unix socket
+only this user can reach, and builds cold meanwhile: the zygote's imports run beside that build
+instead of before it. Every later build connects to it and hands over its terminal (stdin,
+stdout, stderr), folder, environment, umask and command line; the zygote forks, and the child
+runs the build as ``python -m deepdive.build`` would, writing to the author's terminal. Ctrl-C
+stops the build.
 
 The zygote never builds itself. There is one per project folder, Python and ``sys.path``. It exits
 after ``DEEPDIVE_DAEMON_IDLE`` seconds without a build (default 1800), on
 ``python -m deepdive.daemon stop`` (``make clean`` runs it), and as soon as a module it imported
 or ``conf.py`` changed: the build that notices starts a fresh one. When no zygote can be started
-or reached, the build runs cold in the calling process, as before.
+or reached, the build runs cold in the calling process and says why.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from pathlib import Path
 from typing import NoReturn
 
 IDLE_SECONDS = 1800
-START_TIMEOUT = 60.0  # seconds to wait for a new zygote to accept; it imports meanwhile
 _STDIO = (0, 1, 2)
+_started: list[subprocess.Popen] = []  # zygotes this process started
 _MAX_SOCKET_PATH = 107  # bytes, on Linux
 
 
@@ -63,8 +65,9 @@ def _private_folder(path: Path) -> bool:
 
 
 def build(argv: list[str], inputs: str | None) -> int | None:
-    """Run ``deepdive.build.run(argv, inputs)`` in a child of this folder's zygote, starting the
-    zygote if there is none; its exit code, or None when the build should run here, cold."""
+    """Run ``deepdive.build.run(argv, inputs)`` in a child of this folder's zygote; its exit
+    code, or None when the build should run here, cold: also when there was no zygote, which this
+    starts for the next build."""
     idle = os.environ.get("DEEPDIVE_DAEMON_IDLE", "")
     if idle and not _is_seconds(idle):
         return _cold(f"DEEPDIVE_DAEMON_IDLE={idle!r} is not a number of seconds")
@@ -80,10 +83,12 @@ def build(argv: list[str], inputs: str | None) -> int | None:
     previous = signal.signal(signal.SIGINT, interrupts)
     try:
         for _attempt in range(2):
-            connection = _connect(path) or _start(path)
-            if interrupts.count:
-                return 130
+            connection = _connect(path)
             if connection is None:
+                # A cold process imports only what this build needs, while the zygote imports
+                # everything on another core; waiting for it made a first build slower.
+                if _start(path):
+                    return None
                 return _cold(f"it did not start; see {path.with_suffix('.log')}")
             with connection:
                 try:
@@ -173,8 +178,8 @@ def _connect(path: Path) -> socket.socket | None:
     return connection
 
 
-def _start(path: Path) -> socket.socket | None:
-    """Start a zygote in a session of its own and connect to it once it listens."""
+def _start(path: Path) -> bool:
+    """Start a zygote in a session of its own, without waiting for it; False if it cannot run."""
     try:
         with open(path.with_suffix(".log"), "w", encoding="utf-8") as log:
             zygote = subprocess.Popen(
@@ -185,15 +190,9 @@ def _start(path: Path) -> socket.socket | None:
                 start_new_session=True,  # Ctrl-C in the terminal must not reach it
             )
     except OSError:
-        return None
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if connection := _connect(path):
-            return connection
-        if zygote.poll() is not None:  # another zygote may have won the race to listen
-            return _connect(path)
-        time.sleep(0.01)
-    return None
+        return False
+    _started.append(zygote)  # outlives this process: never collected (and warned about) here
+    return True
 
 
 def _send_request(connection: socket.socket, argv: list[str], inputs: str | None) -> None:

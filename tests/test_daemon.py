@@ -102,8 +102,8 @@ def test_warm_builds_write_what_cold_builds_write_from_one_resident_process(auth
         assert_same_site(warm_build.outdir, cold_build.outdir)
         return warm_build
 
+    # The first build runs in its own process while the zygote it started imports beside it.
     first = build_both()
-    # The build talks to the author's terminal (here, the pipes of the command that ran it).
     assert "build succeeded" in first.output and WARM_OFF not in first.output
     zygote = author.zygote()
     assert zygote is not None
@@ -286,10 +286,38 @@ def test_a_warm_build_ends_as_a_cold_one_without_the_interpreter_teardown(
     srcdir = write_site(tmp_path / "warm", POSTS, EXIT_PROBE)
     writer = Author(srcdir, runtime, DEEPDIVE_DAEMON_IDLE="120")
     try:
+        assert writer.make_html().returncode == 0  # cold, starting the zygote
+        zygote = writer.zygote()
+        assert zygote is not None
+        for probe in ("exit-handler.txt", "teardown.txt"):
+            (srcdir / probe).unlink(missing_ok=True)
+        edit(srcdir / "posts/2024/hmc.md", "is conserved", "is conserved exactly")
         built = writer.make_html()
         assert built.returncode == 0, built.output[-3000:]
-        assert WARM_OFF not in built.output
-        assert writer.zygote() is not None
+        assert "reading sources... [100%] posts/2024/hmc" in built.output
+        assert writer.zygote() == zygote
         assert_ended_without_teardown(srcdir)
+    finally:
+        writer.daemon("stop")
+
+
+def test_a_build_that_finds_no_zygote_runs_at_once_and_the_next_is_forked_from_one(
+    tmp_path: Path, runtime: Path
+) -> None:
+    # conf.py runs in the build process: it notes that process's parent.
+    parent_probe = "import os, pathlib\npathlib.Path('parent.txt').write_text(str(os.getppid()))\n"
+    srcdir = write_site(tmp_path / "src", POSTS, parent_probe)
+    writer = Author(srcdir, runtime)
+    try:
+        first = writer.make_html()
+        assert first.returncode == 0, first.output[-3000:]
+        assert WARM_OFF not in first.output
+        assert int((srcdir / "parent.txt").read_text()) == os.getpid()  # make html's own process
+        zygote = writer.zygote()
+        assert zygote is not None
+
+        edit(srcdir / "posts/2024/hmc.md", "is conserved", "is conserved exactly")
+        assert writer.make_html().returncode == 0
+        assert int((srcdir / "parent.txt").read_text()) == zygote
     finally:
         writer.daemon("stop")
