@@ -209,6 +209,19 @@ def _forget_touched_pages(invocation: Invocation, recorded: dict, outputs: dict)
             (invocation.outdir / name).unlink(missing_ok=True)
 
 
+def conf_syntax_error(conf: Path) -> str | None:
+    """``conf.py:<line>: <what>`` for a conf.py Python cannot parse (Sphinx would print it inside
+    a crash report, with a traceback), else None."""
+    try:
+        compile(conf.read_bytes(), os.fspath(conf), "exec")
+    except SyntaxError as error:
+        where = f"{os.path.relpath(conf)}:{error.lineno}" if error.lineno else os.path.relpath(conf)
+        return f"{where}: {error.msg}: conf.py is not valid Python; fix that line and build again"
+    except (OSError, ValueError) as error:  # unreadable, or a NUL byte in it
+        return f"{os.path.relpath(conf)}: {error}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     invocation = parse(argv)
@@ -218,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(the one with conf.py and posts/)",
             file=sys.stderr,
         )
+        return 2
+    if invocation and (problem := conf_syntax_error(invocation.srcdir / "conf.py")):
+        print(f"deepdive: {problem}", file=sys.stderr)
         return 2
     inputs = inputs_fingerprint(invocation, argv) if invocation else None
     if invocation:

@@ -149,6 +149,17 @@ def test_a_folder_that_is_not_a_site_is_one_clear_error(tmp_path: Path) -> None:
     assert "no conf.py in" in result.output and "Traceback" not in result.output
 
 
+def test_a_syntax_error_in_conf_py_is_one_line_naming_where_it_is(tmp_path: Path) -> None:
+    srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")})
+    with (srcdir / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('html_title = "Unclosed\n')
+    lines = len((srcdir / "conf.py").read_text().splitlines())
+    built = make_html(srcdir)
+    assert built.returncode == 2
+    assert f"deepdive: conf.py:{lines}: unterminated string literal" in built.output
+    assert "Traceback" not in built.output and "Configuration error" not in built.output
+
+
 @pytest.mark.parametrize(
     "argv",
     [
