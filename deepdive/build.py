@@ -214,11 +214,15 @@ def conf_syntax_error(conf: Path) -> str | None:
     a crash report, with a traceback), else None."""
     try:
         compile(conf.read_bytes(), os.fspath(conf), "exec")
-    except SyntaxError as error:
-        where = f"{os.path.relpath(conf)}:{error.lineno}" if error.lineno else os.path.relpath(conf)
-        return f"{where}: {error.msg}: conf.py is not valid Python; fix that line and build again"
-    except (OSError, ValueError) as error:  # unreadable, or a NUL byte in it
-        return f"{os.path.relpath(conf)}: {error}"
+    except (SyntaxError, ValueError) as error:  # ValueError: a NUL byte, on older Pythons
+        shown = os.path.relpath(conf)
+        line = getattr(error, "lineno", None)
+        what = getattr(error, "msg", None) or str(error)
+        fix = "fix that line" if line else "fix it"
+        where = f"{shown}:{line}" if line else shown
+        return f"{where}: {what}: conf.py is not valid Python; {fix} and build again"
+    except OSError as error:
+        return f"{os.path.relpath(conf)}: cannot be read ({error.strerror})"
     return None
 
 

@@ -195,9 +195,10 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _slim_ablog_copy(env, docname: str, excerpt: list[nodes.Node]) -> None:
-    """ABlog keeps a full copy of every post's doctree in the environment, and its excerpt refers to
-    the document too; nothing we use needs either. Its excerpt is usually ours node for node: it
-    then shares our nodes, so the pickled environment holds them once (a tenth of it)."""
+    """ABlog keeps a doctree in each post's record (an empty stand-in since
+    :mod:`deepdive.ablog_compat` stopped its copy), and its excerpt refers to the document; nothing
+    we use needs either. Its excerpt is usually ours node for node: it then shares our nodes, so
+    the pickled environment holds them once (a tenth of it)."""
     for info in getattr(env, "ablog_posts", {}).get(docname, []):
         info["doctree"] = None
         theirs = info.get("excerpt") or []
