@@ -46,6 +46,7 @@ FEATURES = (
     "deepdive.sidenotes",
     "deepdive.serialread",
     "deepdive.readbatches",
+    "deepdive.writebatches",
 )
 
 
