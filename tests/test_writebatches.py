@@ -115,3 +115,19 @@ def test_a_build_with_few_pages_to_write_writes_them_in_the_main_process(tmp_pat
     assert set(steps["rendered"].values()) == {main}
     assert "zymurg" not in search_index(outdir)["terms"]
     assert "oenolog" in search_index(outdir)["terms"]
+
+
+def test_a_broken_reference_in_a_page_written_elsewhere_fails_the_build_once_at_its_line(
+    tmp_path: Path,
+):
+    files = twelve_posts()
+    files["posts/2024/post-12.md"] = post("2024-01-12", "Post 12", "See {ref}`no-such-label`.")
+    srcdir = write_site(tmp_path / "site", files, RECORDER)
+    build = sphinx_build(srcdir, tmp_path / "html", "-j", "2")
+
+    assert build.returncode != 0
+    assert "Traceback" not in build.output
+    assert build.output.count("posts/2024/post-12.md:6:") == 1, build.output
+    assert "no label 'no-such-label'" in build.output
+    main, steps = processes(srcdir)
+    assert steps["resolved"]["posts/2024/post-12"] != main
