@@ -364,7 +364,7 @@ def check_config(app: Sphinx, config: Config) -> None:
 
 
 def start_build(app: Sphinx) -> None:
-    """``builder-inited``: check KaTeX is installed; the Node process restarts with each build."""
+    """``builder-inited``: check KaTeX is installed and start this build's Node process."""
     _close_server()
     _state.fallback_pages = set()
     if not _is_ours(app):
@@ -374,6 +374,8 @@ def start_build(app: Sphinx) -> None:
         raise ExtensionError(
             f"deepdive.math: KaTeX is not installed ({katex.parent} is missing). {INSTALL_HINT}"
         )
+    # Node starts while Sphinx finds what to read: the first post's equations need not wait for it.
+    _server(app.config)
 
 
 def copy_assets(app: Sphinx, env: BuildEnvironment) -> None:

@@ -292,6 +292,26 @@ def test_missing_katex_fails_and_says_to_run_make_html(build_site, tmp_path):
     assert "KaTeX is not installed" in build.output and "make html" in build.output
 
 
+def test_the_node_process_is_running_before_the_first_post_is_read(build_site):
+    """An author's one-post edit reads one post; its equations should not wait for Node to start."""
+    probe = """
+import deepdive.math
+
+
+def _check(app, env, docnames):
+    server = deepdive.math._state.server
+    running = server is not None and server._process.poll() is None
+    print(f"node running before reading: {running}")
+
+
+def setup(app):
+    app.connect("env-before-read-docs", _check)
+"""
+    build = build_site({"posts/p.md": post("2024-03-01", "P", "$$a^2$$\n")}, probe)
+    assert build.returncode == 0, build.output
+    assert "node running before reading: True" in build.output
+
+
 def test_parallel_build_typesets_every_post(build_site):
     files = {
         f"posts/p{i}.md": post(
