@@ -5,8 +5,8 @@ and forks a worker per batch, a few at a time. Every worker starts cold (its own
 Pygments lexers, patterns compiled on first use) and sends a whole environment back to be merged,
 and the last batch may be read while the other processes wait: with 102 documents and 2 processes
 the fifth batch of 14 was read alone. One batch per process took a clean build of 100 posts with
-``-j auto`` on 2 cores from 4.8 s to 4.2 s. Writing keeps Sphinx's smaller batches: the first
-workers write while the main process is still preparing the doctrees of the next.
+``-j auto`` on 2 cores from 4.8 s to 4.2 s. Writing has batches of its own (``writebatches.py``);
+anything else that asks for chunks gets Sphinx's.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ Sphinx resolves every doctree (post-transforms, toctrees), picks its images and 
 the search index in the main process, and hands the resolved doctrees to ``-j`` minus one forked
 processes, which only render and write. On 2 cores that left one process rendering every page
 while the main process waited: a clean build of 100 posts spent 2.05 s writing with ``-j 2`` and
-2.22 s with ``-j 1``. Here the sorted documents are cut into ``-j`` equal batches. What the steps
-before rendering record for later (search index entries, images to copy) comes back with each
-batch and is merged in batch order, the order a serial build records it in, so the site is the
-same byte for byte (``tests/test_reproducible.py``). Everything else a page's writing records
-stays in its process, as under Sphinx's own parallel writing, which every extension here allows.
+2.22 s with ``-j 1``; in batches it takes 1.47 s. The sorted documents are cut into ``-j`` equal
+batches. What the steps before rendering record for later (search index entries, images to copy)
+comes back with each batch and is merged in batch order, the order a serial build records it in,
+so the site is the same byte for byte (``tests/test_reproducible.py``). Everything else a page's
+writing records stays in its process, as under Sphinx's own parallel writing, which every
+extension here allows.
 """
 
 from __future__ import annotations
