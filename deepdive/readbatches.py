@@ -17,6 +17,8 @@ import sphinx.builders
 from sphinx.util.parallel import make_chunks as sphinx_batches
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
@@ -26,19 +28,24 @@ class _Phase:
     reading = False  # between env-before-read-docs and env-updated of this process's build
 
 
+def equal_batches(arguments: Sequence[Any], count: int) -> list[list[Any]]:
+    """``arguments`` cut into ``count`` consecutive batches whose sizes differ by one at most."""
+    size, extra = divmod(len(arguments), max(count, 1))
+    cut, start = [], 0
+    for index in range(max(count, 1)):
+        end = start + size + (1 if index < extra else 0)
+        if end > start:
+            cut.append(list(arguments[start:end]))
+        start = end
+    return cut
+
+
 def batches(arguments: list[Any], nproc: int, maxbatch: int = 10) -> list[list[Any]]:
     """``sphinx.builders.make_chunks``: while reading, ``nproc`` batches as equal as can be, in
     order; otherwise Sphinx's own."""
     if not _Phase.reading:
         return sphinx_batches(arguments, nproc, maxbatch)
-    size, extra = divmod(len(arguments), max(nproc, 1))
-    cut, start = [], 0
-    for index in range(max(nproc, 1)):
-        end = start + size + (1 if index < extra else 0)
-        if end > start:
-            cut.append(arguments[start:end])
-        start = end
-    return cut
+    return equal_batches(arguments, nproc)
 
 
 def reading_starts(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

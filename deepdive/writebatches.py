@@ -26,8 +26,10 @@ from sphinx.locale import __
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks
 
+from deepdive.readbatches import equal_batches
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence, Set
+    from collections.abc import Set
 
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
@@ -45,18 +47,6 @@ class Recorded:
 
     index: dict[str, dict[str, Any]] | None
     images: dict[str, str]
-
-
-def equal_batches(docnames: Sequence[str], count: int) -> list[list[str]]:
-    """``docnames`` cut into ``count`` consecutive batches whose sizes differ by one at most."""
-    size, extra = divmod(len(docnames), count)
-    batches, start = [], 0
-    for index in range(count):
-        end = start + size + (1 if index < extra else 0)
-        if end > start:
-            batches.append(list(docnames[start:end]))
-        start = end
-    return batches
 
 
 def write_documents(app: Sphinx, docnames: Set[str]) -> None:
