@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 STAMP = "deepdive-uptodate.json"
 FORMAT = 1
@@ -268,6 +268,7 @@ def run(argv: list[str], inputs: str | None) -> int:
     from deepdive import gctuning
 
     gctuning.tune()
+    report_failures_in_one_line()
     returncode = sphinx_build(argv)
     invocation = parse(argv) if inputs else None
     if returncode == 0 and invocation and invocation.doctreedir.is_dir():
@@ -276,6 +277,27 @@ def run(argv: list[str], inputs: str | None) -> int:
         stamp = {"inputs": inputs, "outputs": outputs_fingerprint(invocation)}
         (invocation.doctreedir / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
     return returncode
+
+
+def report_failures_in_one_line() -> None:
+    """Make Sphinx print one line for a failure an author can fix (:mod:`deepdive.errors`), and
+    its crash report for the rest, or when asked for tracebacks (``-T``, ``-v``, ``-P``)."""
+    import sphinx._cli.util.errors as sphinx_errors
+
+    from deepdive.errors import one_line
+
+    crash_report = getattr(sphinx_errors.handle_exception, "crash_report", None)
+    crash_report = crash_report or sphinx_errors.handle_exception
+
+    def handle_exception(exception: BaseException, /, *, stderr: Any, **options: Any) -> None:
+        line = one_line(exception)
+        if line is None or options.get("print_traceback") or options.get("use_pdb"):
+            crash_report(exception, stderr=stderr, **options)
+        else:
+            print(line, file=stderr)
+
+    handle_exception.crash_report = crash_report  # type: ignore[attr-defined]
+    sphinx_errors.handle_exception = handle_exception
 
 
 def finish(returncode: int) -> NoReturn:

@@ -34,6 +34,8 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
+from deepdive.errors import SetupError
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
@@ -72,7 +74,7 @@ class KatexServer:
     def __init__(self, macros: dict[str, str]) -> None:
         node = shutil.which("node")
         if node is None:
-            raise ExtensionError(
+            raise SetupError(
                 "deepdive.math: Node.js (18 or newer) is needed to typeset math and `node` is not "
                 "on PATH; install it (e.g. `apt-get install nodejs`) and run `make html`"
             )
@@ -101,7 +103,7 @@ class KatexServer:
             except OSError:
                 line = b""
             if not line:
-                raise ExtensionError(
+                raise SetupError(
                     "deepdive.math: the KaTeX process (node) stopped unexpectedly; "
                     "its own error message is printed above"
                 )
@@ -371,7 +373,7 @@ def start_build(app: Sphinx) -> None:
         return
     katex = node_modules() / "katex" / "package.json"
     if not katex.is_file():
-        raise ExtensionError(
+        raise SetupError(
             f"deepdive.math: KaTeX is not installed ({katex.parent} is missing). {INSTALL_HINT}"
         )
     # Node starts while Sphinx finds what to read: the first post's equations need not wait for it.
@@ -424,7 +426,7 @@ def _copy_katex(target: Path) -> None:
 def _copy_mathjax(target: Path) -> None:
     es5 = node_modules() / "mathjax" / "es5"
     if not (es5 / "mml-chtml.js").is_file():
-        raise ExtensionError(
+        raise SetupError(
             f"deepdive.math: MathJax 3 is not installed ({es5.parent} is missing) and some "
             f"equations need it. {INSTALL_HINT}"
         )

@@ -160,6 +160,40 @@ def test_a_syntax_error_in_conf_py_is_one_line_naming_where_it_is(tmp_path: Path
     assert "Traceback" not in built.output and "Configuration error" not in built.output
 
 
+BROKEN_LAYOUT = """{% extends "!layout.html" %}
+{% block docs_body %}{% if pagename == "posts/2024/post-12" %}{{ nothing.here }}{% endif %}
+{{ super() }}{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_template_that_fails_on_one_page_is_one_line_naming_the_page(tmp_path: Path, jobs):
+    files = {
+        f"posts/2024/post-{n:02d}.md": post(f"2024-01-{n:02d}", f"Post {n}") for n in range(1, 13)
+    }
+    srcdir = write_site(tmp_path / "site", files, 'templates_path = ["_own", *templates_path]\n')
+    (srcdir / "_own").mkdir()
+    (srcdir / "_own" / "layout.html").write_text(BROKEN_LAYOUT, encoding="utf-8")
+    built = make_html(srcdir, "-j", jobs)
+    assert built.returncode == 2
+    assert (
+        "deepdive: a template failed. An error happened in rendering the page posts/2024/post-12."
+        in built.output
+    )
+    assert "'nothing' is undefined" in built.output and "Fix that template" in built.output
+    assert "Traceback" not in built.output and "report this error" not in built.output
+
+
+def test_a_missing_katex_is_one_line_and_a_traceback_when_asked_for(tmp_path: Path) -> None:
+    srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(body="$x$")})
+    empty = {"DEEPDIVE_NODE_MODULES": str(tmp_path / "no-node-modules")}
+    built = make_html(srcdir, env=empty)
+    assert built.returncode == 2
+    assert "KaTeX is not installed" in built.output
+    assert "Traceback" not in built.output and "report this error" not in built.output
+    assert "Traceback" in make_html(srcdir, "-T", env=empty).output
+
+
 @pytest.mark.parametrize(
     "argv",
     [
