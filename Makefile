@@ -13,9 +13,6 @@ STRICT := -W --keep-going -n
 # Parallel reading and writing: on 2 cores `-j auto` makes a clean build about a tenth faster than
 # JOBS=1 and a one-post edit as fast (see make bench).
 JOBS ?= auto
-# WARM=1: builds fork from a resident process that has Sphinx imported (deepdive.daemon); it exits
-# after 30 idle minutes or on `make clean`. Off in CI, where each build runs once.
-WARM ?= $(if $(CI),0,1)
 
 .PHONY: help html live test new bench weight clean lock
 
@@ -38,11 +35,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 
 # deepdive.build runs Sphinx unless nothing it reads changed since the last successful build.
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
-	DEEPDIVE_DAEMON=$(WARM) $(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
-# deepdive.live is sphinx-autobuild whose rebuilds fork from a process that imported Sphinx once.
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
-	DEEPDIVE_DRAFTS=1 $(BIN)/python -m deepdive.live -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
+	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
 		--re-ignore '(^|/)(_build|\.venv|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port 8000 . $(BUILDDIR)/live
 
@@ -58,8 +54,7 @@ bench: $(INSTALLED) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog and 
 weight: $(INSTALLED) $(NODE_INSTALLED) ## page weight of the heaviest post vs plain ABlog (median of 3 first views)
 	$(BIN)/python bench/weight.py $(WEIGHT_ARGS)
 
-clean: ## delete build output and caches and stop the warm build process (keeps .venv, node_modules)
-	if test -x $(BIN)/python; then $(BIN)/python -m deepdive.daemon stop; fi
+clean: ## delete build output and caches (keeps .venv, node_modules)
 	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache
 
 lock: ## regenerate requirements.lock from pyproject.toml

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import signal
@@ -80,36 +79,6 @@ def run_measured(
         max_rss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
         returncode=process.returncode,
         timed_out=timed_out.is_set(),
-    )
-
-
-def run_through_daemon(
-    command: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float
-) -> Usage:
-    """``make html`` with its warm process (``deepdive.daemon``): the build runs in a child of
-    that process, so its CPU time and peak memory come from the report the daemon client writes.
-    The resident process's own CPU time (its imports, before the first build) is counted too."""
-    report = log.with_suffix(".usage.json")
-    report.unlink(missing_ok=True)
-    usage = run_measured(command, cwd, {**env, "DEEPDIVE_DAEMON_USAGE": str(report)}, log, timeout)
-    with contextlib.suppress(OSError, ValueError):  # no report: Sphinx did not run
-        build = json.loads(report.read_text(encoding="utf-8"))
-        usage.user_s += build["cpu_s"] + build.get("zygote_cpu_s", 0)
-        usage.max_rss_mib = max(usage.max_rss_mib, build["max_rss_mib"])
-    return usage
-
-
-def run_warm(warm, argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> Usage:
-    """One build forked from ``warm`` (a ``deepdive.warm.WarmBuilder``), as ``make live`` runs it;
-    the first one includes the time the warm process takes to import everything."""
-    start = time.perf_counter()
-    result = warm.build(argv, cwd=cwd, env=env, log=log)
-    return Usage(
-        wall_s=time.perf_counter() - start,
-        user_s=result.cpu_s,
-        sys_s=0.0,
-        max_rss_mib=result.max_rss_mib,
-        returncode=result.returncode,
     )
 
 

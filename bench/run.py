@@ -27,8 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpus as corpus  # noqa: E402
 import _measure as measure  # noqa: E402
 
-from deepdive.warm import WarmBuilder  # noqa: E402
-
 ROOT = corpus.ROOT
 BENCH = Path(__file__).resolve().parent
 NIKOLA_VENV = BENCH / ".venv-nikola"
@@ -54,8 +52,6 @@ class Tool:
     label: str
     flavour: str
     cites: bool
-    warm: bool = False  # builds forked from `make live`'s warm process instead of a fresh one
-    daemon: bool = False  # `make html` for an author: builds forked from deepdive.daemon
 
     @property
     def is_sphinx(self) -> bool:
@@ -203,10 +199,7 @@ class Sequence:
         self.logs.mkdir(exist_ok=True)
         self.command = build_command(tool, jobs)
         self.results: list[dict] = []
-        self.warm = WarmBuilder(cwd=self.site, env=build_env()) if tool.warm else None
         self.env = build_env()
-        if tool.is_sphinx and tool.flavour == corpus.DEEPDIVE:
-            self.env["DEEPDIVE_DAEMON"] = "1" if tool.daemon else "0"
 
     def step(self, scenario: str, timeout: float) -> dict:
         """Make ``scenario``'s edit, build, and measure the build."""
@@ -245,12 +238,7 @@ class Sequence:
         docs = count_docs(site, tool)
         before = measure.snapshot(outdir)
         log = self.logs / f"{site.name}-{scenario}.log"
-        if self.warm:
-            usage = measure.run_warm(self.warm, self.command[3:], site, self.env, log)
-        elif self.tool.daemon:
-            usage = measure.run_through_daemon(self.command, site, self.env, log, timeout)
-        else:
-            usage = measure.run_measured(self.command, site, self.env, log, timeout)
+        usage = measure.run_measured(self.command, site, self.env, log, timeout)
         after = measure.snapshot(outdir)
         text = log.read_text(encoding="utf-8", errors="replace")
         wrote = measure.written(before, after)
@@ -294,15 +282,6 @@ class Sequence:
         return record
 
     def close(self, keep: bool) -> None:
-        if self.warm:
-            self.warm.close()
-        if self.tool.daemon:  # as `make clean` does: no resident process outlives the run
-            subprocess.run(
-                [sys.executable, "-m", "deepdive.daemon", "stop"],
-                cwd=self.site,
-                env=self.env,
-                capture_output=True,
-            )
         if not keep:
             shutil.rmtree(self.site, ignore_errors=True)
 
@@ -386,28 +365,30 @@ def evaluate_targets(
     big = 500 if 500 in sizes else max(sizes)
     targets = []
 
-    def add(jobs: str, name: str, passed: bool | None, detail: str) -> None:
+    def add(jobs: str, name: str, passed: bool | None, detail: str, posts: int = base) -> None:
         status = "N/A" if passed is None else ("PASS" if passed else "FAIL")
         targets.append(
-            {"posts": base, "jobs": jobs, "target": name, "status": status, "detail": detail}
+            {"posts": posts, "jobs": jobs, "target": name, "status": status, "detail": detail}
         )
 
-    def vs(jobs: str, scenario: str, other: str, limit: float, ours: str) -> None:
+    def vs(
+        jobs: str, scenario: str, other: str, limit: float, ours: str, posts: int = base
+    ) -> None:
         other_label = "Nikola" if other == "nikola" else "plain ABlog"
         label = f"{SCENARIO_LABELS[scenario]} ≤ {limit:g}× {other_label}"
-        if ours == "deepdive-live":
-            label = f"make live: {label}"
-            if ours not in names:
-                add(jobs, label, None, "make live not measured (add --live)")
-                return
+        if posts != base:
+            label += f" at {posts} posts"
         if other not in names:
             why = nikola_note if other == "nikola" else "plain ABlog not run (--no-ablog)"
-            add(jobs, label, None, why)
+            add(jobs, label, None, why, posts)
             return
-        a, b = cell(summary, base, ours, jobs, scenario), cell(summary, base, other, jobs, scenario)
+        a, b = (
+            cell(summary, posts, ours, jobs, scenario),
+            cell(summary, posts, other, jobs, scenario),
+        )
         r = ratio(a, b)
         if r is None:
-            add(jobs, label, False, "a build failed, see the runs")
+            add(jobs, label, False, "a build failed, see the runs", posts)
         else:
             cpu = ratio(a, b, "cpu_s")
             add(
@@ -415,6 +396,7 @@ def evaluate_targets(
                 label,
                 r <= limit,
                 f"{a['wall_s']:.2f} s / {b['wall_s']:.2f} s = {r:.2f}× (cpu {fmt(cpu)}×)",
+                posts,
             )
 
     for jobs in jobs_list:
@@ -428,7 +410,7 @@ def evaluate_targets(
                 ours["read"] == 0,
                 f"re-read {ours['read']:g}: {', '.join(ours['read_names'][:5]) or '-'}",
             )
-        vs(jobs, "nochange", "nikola", 1, ours_vs_nikola)
+        vs(jobs, "nochange", "nikola", 0.1, ours_vs_nikola)
         edit = cell(summary, base, "deepdive", jobs, "edit")
         name = "one-post edit re-reads exactly that post"
         if edit is None or edit["read"] is None:
@@ -444,7 +426,9 @@ def evaluate_targets(
                 f"re-read {edit['read']:g}: {', '.join(edit['read_names'][:5]) or '-'}",
             )
         vs(jobs, "edit", "nikola", 1, ours_vs_nikola)
-        vs(jobs, "clean", "nikola", 2, ours_vs_nikola)
+        if big != base:
+            vs(jobs, "edit", "nikola", 1, ours_vs_nikola, posts=big)
+        vs(jobs, "clean", "nikola", 1.5, ours_vs_nikola, posts=big)
         vs(jobs, "clean", "ablog", 0.5, "deepdive")
         label = f"{base}→{big} posts: one-post edit grows < 2×"
         if big == base:
@@ -458,8 +442,6 @@ def evaluate_targets(
                 add(jobs, label, False, "a build failed")
             else:
                 add(jobs, label, r < 2, f"×{r:.2f}")
-        for scenario in ("nochange", "edit"):
-            vs(jobs, scenario, "nikola", 1, "deepdive-live")
     return targets
 
 
@@ -680,14 +662,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-nikola", action="store_true", help="skip the Nikola comparison")
     parser.add_argument("--no-ablog", action="store_true", help="skip the plain-ABlog comparison")
     parser.add_argument(
-        "--no-cold",
-        action="store_true",
-        help="skip `make html WARM=0`: cold builds in a new process each, as in CI",
-    )
-    parser.add_argument(
-        "--live", action="store_true", help="also measure the warm builds of `make live`"
-    )
-    parser.add_argument(
         "--out", default=str(BENCH / "results" / "latest.json"), help="where the JSON goes"
     )
     parser.add_argument("--workdir", help="where corpora are built (default: a temporary folder)")
@@ -729,23 +703,15 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     with_cites = " (cites)" if cites else ""
-    tools = [Tool("deepdive", f"make html{with_cites}", corpus.DEEPDIVE, cites, daemon=True)]
-    if not args.no_cold:
-        tools.append(Tool("deepdive-cold", f"make html WARM=0{with_cites}", corpus.DEEPDIVE, cites))
+    tools = [Tool("deepdive", f"make html{with_cites}", corpus.DEEPDIVE, cites)]
     if not args.no_ablog:
         tools.append(
             Tool("ablog", "plain ABlog" + (" (cites)" if cites else ""), corpus.ABLOG, cites)
         )
     if nikola_ok:
         if cites:
-            tools.append(
-                Tool("deepdive-nocite", "make html (no cites)", corpus.DEEPDIVE, False, daemon=True)
-            )
+            tools.append(Tool("deepdive-nocite", "make html (no cites)", corpus.DEEPDIVE, False))
         tools.append(Tool("nikola", f"Nikola {nikola_version()}", corpus.NIKOLA, False))
-    if args.live:
-        tools.append(
-            Tool("deepdive-live", "deepdive live (warm)", corpus.DEEPDIVE, False, warm=True)
-        )
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepdive-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -44,9 +44,6 @@ FEATURES = (
     "deepdive.pygments_compat",
     "deepdive.previews",
     "deepdive.sidenotes",
-    "deepdive.serialread",
-    "deepdive.readbatches",
-    "deepdive.writebatches",
 )
 
 

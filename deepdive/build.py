@@ -13,16 +13,11 @@ variables; the command line; and today's date (a post dated tomorrow becomes val
 Outputs: every file in the output and doctree folders as the last build left them, so a deleted or
 hand-edited page is rebuilt.
 
-When it does start Sphinx and ``DEEPDIVE_DAEMON=1`` (``make html`` sets it), the build runs in a
-process forked from a resident one that has Sphinx imported already (``deepdive.daemon``).
-
 Usage: ``python -m deepdive.build <sphinx-build arguments>``.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +26,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 STAMP = "deepdive-uptodate.json"
 FORMAT = 1
@@ -70,7 +65,6 @@ _SKIPPED_FOLDERS = {
 _VOLATILE_VARIABLES = {
     "_", "OLDPWD", "SHLVL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR",
     "COLUMNS", "LINES", "TERM_SESSION_ID", "WINDOWID",
-    "DEEPDIVE_DAEMON", "DEEPDIVE_DAEMON_IDLE", "DEEPDIVE_DAEMON_USAGE",
 }  # fmt: skip
 
 
@@ -251,13 +245,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         (invocation.doctreedir / STAMP).unlink(missing_ok=True)
         _forget_touched_pages(invocation, recorded, outputs)
-
-    if os.environ.get("DEEPDIVE_DAEMON") == "1":
-        from deepdive import daemon
-
-        returncode = daemon.build(argv, inputs)
-        if returncode is not None:
-            return returncode
     return run(argv, inputs)
 
 
@@ -300,24 +287,5 @@ def report_failures_in_one_line() -> None:
     sphinx_errors.handle_exception = handle_exception
 
 
-def finish(returncode: int) -> NoReturn:
-    """End the build's process with ``returncode`` once its output is out, without the
-    interpreter's teardown.
-
-    At exit Python runs a full garbage collection and frees every object one by one: after a
-    build, the environment and the doctrees. That took 0.6 s after a one-post edit of 500 posts,
-    a third of the edit. The operating system takes the memory back at once. Exit handlers still
-    run (logging's flush, ``weakref.finalize``, multiprocessing's cleanup); ``__del__`` methods
-    of objects still alive do not, so no build step may rely on one to save its work.
-    """
-    try:
-        atexit._run_exitfuncs()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):  # a reader that went away: nothing to tell
-                stream.flush()
-        os._exit(returncode)
-
-
 if __name__ == "__main__":
-    finish(main())
+    sys.exit(main())

@@ -17,8 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # Sphinx colours its output when CI=true; tests read that output, so every build they start is
 # plain text (subprocesses inherit this).
 os.environ["NO_COLOR"] = "1"
-# Builds run cold unless a test asks for the warm process of `make html` (test_daemon.py).
-os.environ.pop("DEEPDIVE_DAEMON", None)
 
 # The smallest conf.py that is still a Deep Dives site; tests append what they need.
 SMALL_CONF = """

@@ -72,50 +72,43 @@ def test_clean_build_reads_every_post_and_the_fixed_pages(report, jobs):
 
 
 @pytest.mark.parametrize("jobs", ["1", "auto"])
-def test_incremental_scenarios_report_what_they_read(report, jobs):
+def test_incremental_scenarios_read_exactly_what_changed(report, jobs):
     found = runs(report, jobs)
     nochange = found["nochange"]
-    assert nochange["read"] >= 0 and nochange["pages_written"] >= 0
-    assert nochange["sphinx"]["added"] == 0 and nochange["sphinx"]["removed"] == 0
     assert nochange["sphinx"]["skipped"], "make html starts Sphinx when nothing changed"
+    assert nochange["read"] == 0 and nochange["pages_written"] == 0
     assert not any(found[s]["sphinx"]["skipped"] for s in ("clean", "edit", "add", "retag"))
     edit = found["edit"]
-    assert edit["read"] >= 1
-    assert edit["expected_read"][0] in edit["read_names"] or not edit["read_names_exact"]
+    assert edit["read"] == 1
+    if edit["read_names_exact"]:
+        assert edit["read_names"] == edit["expected_read"]
+    assert 1 <= edit["pages_written"] < found["clean"]["pages_written"]
     add = found["add"]
     assert add["sphinx"]["added"] == 1
     assert add["docs_in_site"] == found["clean"]["docs_in_site"] + 1
-    assert found["retag"]["read"] >= 1
+    retag = found["retag"]
+    assert retag["read"] == 1
+    if retag["read_names_exact"]:
+        assert retag["read_names"] == retag["expected_read"]
 
 
-def test_summary_ratios_and_targets_are_reported(report):
+def test_targets_are_judged_on_the_numbers_and_say_n_a_without_a_comparison(report):
     summary = report["summary"][str(POSTS)]["deepdive"]
     for jobs in ("1", "auto"):
         for scenario in SCENARIOS:
             assert summary[jobs][scenario]["wall_s"] > 0
-    targets = {(t["jobs"], t["target"]): t["status"] for t in report["targets"]}
-    assert targets[("1", "no-change rebuild re-reads 0 sources")] in ("PASS", "FAIL")
+    targets = {(t["jobs"], t["target"]): t for t in report["targets"]}
+    for jobs in ("1", "auto"):
+        assert targets[(jobs, "no-change rebuild re-reads 0 sources")]["status"] == "PASS"
+        assert targets[(jobs, "one-post edit re-reads exactly that post")]["status"] == "PASS"
     # Nikola and plain ABlog were switched off: the targets that need them say so, not guess.
-    assert targets[("auto", "clean build ≤ 2× Nikola")] == "N/A"
-    assert targets[("auto", "clean build ≤ 0.5× plain ABlog")] == "N/A"
-    assert report["meta"]["tools"] == ["deepdive", "deepdive-cold"]
-    assert targets[("1", "make live: one-post edit ≤ 1× Nikola")] == "N/A"
+    assert targets[("auto", "clean build ≤ 1.5× Nikola")]["status"] == "N/A"
+    assert targets[("auto", "clean build ≤ 0.5× plain ABlog")]["status"] == "N/A"
+    assert targets[("1", "no-change rebuild ≤ 0.1× Nikola")]["status"] == "N/A"
+    assert report["meta"]["tools"] == ["deepdive"]
 
 
-@pytest.mark.parametrize("jobs", ["1", "auto"])
-def test_make_html_warm_and_cold_read_the_same_and_both_count_the_build_s_cpu(report, jobs):
-    warm, cold = runs(report, jobs), runs(report, jobs, "deepdive-cold")
-    for scenario in SCENARIOS:
-        assert cold[scenario]["ok"], (scenario, cold[scenario].get("log_tail"))
-        assert warm[scenario]["read"] == cold[scenario]["read"], scenario
-        assert warm[scenario]["pages_written"] == cold[scenario]["pages_written"], scenario
-    # A warm build's work happens in another process; its CPU time is reported all the same.
-    assert warm["clean"]["cpu_s"] > 0.5 * cold["clean"]["cpu_s"]
-    assert warm["edit"]["cpu_s"] > 0.2
-    assert warm["edit"]["max_rss_mib"] > 50
-
-
-def test_no_warm_build_process_outlives_the_benchmark(report):
+def test_no_build_process_outlives_the_benchmark(report):
     workdir = str(report["workdir"])
     left = []
     for proc in Path("/proc").iterdir():

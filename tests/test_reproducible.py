@@ -1,5 +1,6 @@
 """Two clean builds of the real site from the same sources are identical, byte for byte, even when
-one writes its pages in one process and the other in two (``deepdive/writebatches.py``)."""
+one reads and writes in two processes (``-j 2``, as ``make html`` does on 2 cores) and the other
+in one."""
 
 from __future__ import annotations
 
