@@ -46,7 +46,7 @@ test: $(INSTALLED) $(NODE_INSTALLED) ## run the test suite (builds real sites)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
-	$(BIN)/python -m deepdive.newpost --title "$(TITLE)" --tags "$(TAGS)"
+	$(BIN)/python -m deepdive.tools.newpost --title "$(TITLE)" --tags "$(TAGS)"
 
 bench: $(INSTALLED) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog and Nikola (BENCH_ARGS="--posts 100 --repeat 3")
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -77,7 +77,7 @@ myst_heading_anchors = 3
 # A post may be a Jupyter notebook (.ipynb, front matter in its first Markdown cell) or a MyST text
 # notebook (.md with `file_format: mystnb` and a `kernelspec`). myst-nb runs its code at build time
 # and keeps the outputs in _build/.jupyter_cache: a notebook runs again only when its code changes.
-# A failing cell fails the build, reported at its file and line by deepdive.notebooks.
+# A failing cell fails the build, reported at its file and line by deepdive.post.notebooks.
 # To publish one post without running it: `mystnb: {execution_mode: "off"}` in its front matter.
 nb_execution_mode = "cache"
 nb_execution_cache_path = os.path.join(os.path.dirname(__file__), "_build", ".jupyter_cache")
@@ -89,7 +89,7 @@ nb_merge_streams = True
 html_domain_indices = False
 
 # -- Math ----------------------------------------------------------------------------------------
-# Typeset at build time by KaTeX (deepdive.math); these macros reach KaTeX and the MathJax fallback.
+# Typeset at build time by KaTeX (deepdive.research.math); these macros reach KaTeX and the MathJax fallback.
 deepdive_math_macros = {
     "\\R": "\\mathbb{R}",
     "\\E": "\\mathbb{E}",

@@ -615,7 +615,7 @@ def citations_landed() -> bool:
     """Our citations feature is there when deepdive loads a ``citations`` module."""
     init = corpus.ROOT / "deepdive" / "__init__.py"
     citations = corpus.ROOT / "deepdive" / "citations.py"
-    return citations.exists() and "deepdive.citations" in init.read_text()
+    return citations.exists() and "deepdive.research.citations" in init.read_text()
 
 
 def git_state() -> dict:
@@ -651,7 +651,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--citations",
         choices=["auto", "on", "off"],
         default="auto",
-        help="cite references.bib keys in posts; auto = on once deepdive/citations.py is loaded",
+        help="cite references.bib keys in posts; auto = on once deepdive/research/citations.py is loaded",
     )
     parser.add_argument(
         "--repo",

@@ -50,8 +50,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import yaml
 from bs4 import BeautifulSoup
 
-from deepdive.chromium import launch
-from deepdive.linkcheck import published_path
+from deepdive.tools.chromium import launch
+from deepdive.tools.linkcheck import published_path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "weight.json"

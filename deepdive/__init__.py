@@ -16,34 +16,34 @@ STATIC = str(Path(__file__).parent / "static")
 
 FEATURES = (
     "deepdive.config",
-    "deepdive.ablog_compat",
-    "deepdive.assets_compat",
-    "deepdive.drafts",
-    "deepdive.posts",
-    "deepdive.reading",
-    "deepdive.checks",
-    "deepdive.math",
-    "deepdive.listings",
-    "deepdive.series",
-    "deepdive.citations",
-    "deepdive.bibtex_compat",
-    "deepdive.notebooks",
-    "deepdive.numbering",
-    "deepdive.linkindex",
-    "deepdive.crossrefs",
-    "deepdive.postpage",
-    "deepdive.citethis",
-    "deepdive.feeds",
-    "deepdive.site",
-    "deepdive.pagecache",
-    "deepdive.templatecache",
-    "deepdive.outputs",
-    "deepdive.sitemap_compat",
-    "deepdive.csp",
-    "deepdive.iconfont",
-    "deepdive.pygments_compat",
-    "deepdive.previews",
-    "deepdive.sidenotes",
+    "deepdive.compat.ablog",
+    "deepdive.compat.assets",
+    "deepdive.post.drafts",
+    "deepdive.post.model",
+    "deepdive.post.reading",
+    "deepdive.post.checks",
+    "deepdive.research.math",
+    "deepdive.site.listings",
+    "deepdive.site.series",
+    "deepdive.research.citations",
+    "deepdive.compat.bibtex",
+    "deepdive.post.notebooks",
+    "deepdive.research.numbering",
+    "deepdive.site.linkindex",
+    "deepdive.research.crossrefs",
+    "deepdive.site.postpage",
+    "deepdive.research.citethis",
+    "deepdive.site.feeds",
+    "deepdive.site.sitefiles",
+    "deepdive.build.pagecache",
+    "deepdive.build.templatecache",
+    "deepdive.site.outputs",
+    "deepdive.compat.sitemap",
+    "deepdive.site.csp",
+    "deepdive.site.iconfont",
+    "deepdive.compat.pygments",
+    "deepdive.research.previews",
+    "deepdive.research.sidenotes",
 )
 
 
@@ -57,7 +57,7 @@ def _add_paths(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    from deepdive.opengraph_compat import skip_social_cards_import
+    from deepdive.compat.opengraph import skip_social_cards_import
 
     skip_social_cards_import(app)
     for feature in FEATURES:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Build, post, write_site
 
-from deepdive import build as deepdive_build
+from deepdive.build import command as deepdive_build
 
 UP_TO_DATE = "is up to date"
 
@@ -224,7 +224,7 @@ def test_the_build_collects_garbage_less_often_than_python_by_default(tmp_path: 
     srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")}, record)
     built = make_html(srcdir)
     assert built.returncode == 0, built.output[-3000:]
-    from deepdive.gctuning import THRESHOLDS
+    from deepdive.build.gctuning import THRESHOLDS
 
     assert (srcdir / "thresholds.txt").read_text() == repr(THRESHOLDS)
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, post
 from pybtex.database import parse_string
 
-from deepdive.citethis import bibtex_escape
+from deepdive.research.citethis import bibtex_escape
 
 TITLE = r'\<script>alert(1)\</script> & "quotes" at 50% of {braces}, $5 #1 a_b'
 # The title as the page shows it: MyST unescapes \<, smartquotes curl the quotes.

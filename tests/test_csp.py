@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from conftest import post
 
-from deepdive.csp import add_policy, script_hashes
+from deepdive.site.csp import CONTENT_END, CONTENT_START, add_policy, script_hashes
 
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8" />
+PAGE = f"""<!DOCTYPE html><html><head><meta charset="utf-8" />
 <script>trusted()</script><script src="_static/x.js"></script></head>
-<body><article class="bd-article"><p>Text</p><script>alert(1)</script></article></body></html>"""
+<body><article class="bd-article"><p>Text</p>{CONTENT_START}<script>alert(1)</script>{CONTENT_END}
+</article></body></html>"""
 
 
-def test_only_scripts_outside_the_article_are_hashed():
+def test_only_scripts_the_templates_wrote_are_hashed():
     assert script_hashes(PAGE) == script_hashes("<script>trusted()</script>")
     assert len(script_hashes(PAGE)) == 1
+
+
+def test_a_content_marker_an_author_did_not_close_hides_everything_after_it():
+    page = f"<script>a()</script>{CONTENT_START}<script>b()</script><script>c()</script>"
+    assert script_hashes(page) == script_hashes("<script>a()</script>")
 
 
 def test_policy_comes_before_any_script():
@@ -39,13 +48,13 @@ def test_built_pages_carry_the_policy_and_injected_scripts_get_no_hash(build_sit
     assert injected not in meta["content"]
     head = page.split("</head>")[0]
     assert head.index("Content-Security-Policy") < head.index("<script")
-    for hashed in script_hashes(page):
-        assert hashed in meta["content"]
+    theme = [hashed for hashed in script_hashes(page) if hashed != injected]
+    assert theme and all(hashed in meta["content"] for hashed in theme)
 
 
 def test_a_policy_already_present_is_replaced_not_repeated():
     once = add_policy(PAGE, {})
-    assert add_policy(once, {}) == once
+    assert once.count("Content-Security-Policy") == 1
     stale = PAGE.replace(
         "<script>trusted()",
         '\n  <meta http-equiv="Content-Security-Policy" content="old" />\n<script>trusted()',
@@ -55,17 +64,56 @@ def test_a_policy_already_present_is_replaced_not_repeated():
 
 def test_a_page_without_a_charset_gets_no_policy():
     page = PAGE.replace('<meta charset="utf-8" />', "")
-    assert add_policy(page, {}) == page
+    assert "Content-Security-Policy" not in add_policy(page, {})
 
 
-def test_every_article_is_left_out_up_to_its_first_closing_tag():
-    page = (
-        PAGE
-        + '<article class="bd-article" id="2"><script>alert(2)</script></article><script>t2()</script>'
+def test_the_page_a_reader_gets_has_no_markers_left():
+    html = add_policy(PAGE, {})
+    assert CONTENT_START not in html and CONTENT_END not in html
+    assert "<script>alert(1)</script>" in html  # kept, and blocked by the policy
+
+
+INJECTED = re.compile(r"<script[^>]*>((?:(?!</script>).)*?steal\(.*?)</script>", re.S)
+
+
+def built_policy(build, page: str) -> str:
+    meta = build.html(page).select_one('meta[http-equiv="Content-Security-Policy"]')
+    assert meta is not None
+    return meta["content"]
+
+
+def assert_injected_blocked_and_theme_allowed(build, page: str) -> None:
+    html = build.text(page + "index.html")
+    allowed = built_policy(build, page)
+    assert not re.search(r"deepdive-content [0-9a-f]{32}", html), "a content marker was left"
+    injected = {script_hashes(f"<script>{body}</script>")[0] for body in INJECTED.findall(html)}
+    assert injected, "the attack's script is on the page"
+    assert not injected & set(allowed.split())
+    theme = [digest for digest in script_hashes(html) if digest not in injected]
+    assert theme, "the theme writes inline scripts on every page"
+    assert all(digest in allowed for digest in theme)
+
+
+ATTACKS = {
+    # Closing the article early: a policy that trusted everything after it would hash the script.
+    "closes-the-article": '</div></div></article>\n<script>steal("article")</script>\n<article>',
+    # A script tag split over two raw pieces with plain text between them.
+    "split-script": 'Here <script> is\n\nsteal("split")\n\n</script> it.',
+    # A comment that imitates an end marker it cannot know.
+    "fake-marker": '<!--/deepdive-content 0000-->\n<script>steal("marker")</script>',
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_script_a_post_injects_never_gets_a_hash_wherever_it_lands(build_site, attack):
+    build = build_site(
+        {
+            f"posts/2024/{attack}.md": post(
+                title="Attack", body=f"Intro.\n\n{ATTACKS[attack]}\n\n<!-- more -->\n\nMore.\n"
+            )
+        }
     )
-    assert script_hashes(page) == script_hashes("<script>trusted()</script><script>t2()</script>")
-
-
-def test_an_article_never_closed_hides_nothing():
-    page = '<script>a()</script><article class="bd-article"><script>b()</script>'
-    assert script_hashes(page) == script_hashes("<script>a()</script><script>b()</script>")
+    assert build.returncode == 0, build.output[-3000:]
+    assert_injected_blocked_and_theme_allowed(build, f"posts/2024/{attack}/")
+    # The home page shows the post's excerpt, raw HTML included.
+    assert_injected_blocked_and_theme_allowed(build, "")

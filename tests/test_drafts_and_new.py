@@ -50,7 +50,7 @@ def test_make_new_writes_a_post_that_builds(make_site):
     run = [
         sys.executable,
         "-m",
-        "deepdive.newpost",
+        "deepdive.tools.newpost",
         "--root",
         str(srcdir),
         "--title",
@@ -89,7 +89,7 @@ def test_make_new_writes_a_post_that_builds(make_site):
     ],
 )
 def test_a_draft_is_found_by_its_front_matter(tmp_path, front, draft):
-    from deepdive.drafts import is_draft
+    from deepdive.post.drafts import is_draft
 
     path = tmp_path / "post.md"
     path.write_text(f"---\ndate: 2024-01-01\n{front}\n---\n# Title\n\nText.\n")

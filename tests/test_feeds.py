@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 from conftest import post, sphinx_build
 
-from deepdive.feeds import absolutize, drop_katex_html, lift_mathml
+from deepdive.site.feeds import absolutize, drop_katex_html, lift_mathml
 
 BODY = """
 First paragraph with a link to {ref}`a section of the other post <other-details>` and a figure:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import post
 
-from deepdive.frontmatter import parse_front_matter
+from deepdive.post.frontmatter import parse_front_matter
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 

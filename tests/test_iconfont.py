@@ -7,7 +7,7 @@ import io
 from conftest import post
 from fontTools.ttLib import TTFont
 
-from deepdive.iconfont import icon_names, theme_fonts
+from deepdive.site.iconfont import icon_names, theme_fonts
 
 FONTS = "_static/vendor/fontawesome/webfonts"
 

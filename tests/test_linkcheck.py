@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deepdive.linkcheck import BrokenLink, check_site, detect_base_url
+from deepdive.tools.linkcheck import BrokenLink, check_site, detect_base_url
 
 BASE = "https://blog.example.org/sub/"
 
@@ -179,7 +179,7 @@ def test_the_base_url_is_read_from_the_home_page_canonical_link(site):
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "deepdive.linkcheck", *args], capture_output=True, text=True
+        [sys.executable, "-m", "deepdive.tools.linkcheck", *args], capture_output=True, text=True
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import post
 
-from deepdive.math import KatexServer, mathml_only
+from deepdive.research.math import KatexServer, mathml_only
 
 FIDELITY = Path(__file__).parent / "roots" / "math-fidelity"
 
@@ -281,7 +281,7 @@ def test_tex_that_neither_engine_can_typeset_warns_with_file_and_line(build_site
     )
     assert "deepdive_math_macros" in warnings[1]
     assert "'\\\\undefinedmacro{x}'" in warnings[1]
-    assert warnings[0].endswith("[deepdive.math]")
+    assert warnings[0].endswith("[deepdive.research.math]")
 
 
 def test_missing_katex_fails_and_says_to_run_make_html(build_site, tmp_path):
@@ -295,11 +295,11 @@ def test_missing_katex_fails_and_says_to_run_make_html(build_site, tmp_path):
 def test_the_node_process_is_running_before_the_first_post_is_read(build_site):
     """An author's one-post edit reads one post; its equations should not wait for Node to start."""
     probe = """
-import deepdive.math
+import deepdive.research.math
 
 
 def _check(app, env, docnames):
-    server = deepdive.math._state.server
+    server = deepdive.research.math._state.server
     running = server is not None and server._process.poll() is None
     print(f"node running before reading: {running}")
 

@@ -13,7 +13,7 @@ import pytest
 from browser.support import missing_tool
 from conftest import ROOT, post, sphinx_build, write_site
 
-from deepdive.chromium import find_chromium
+from deepdive.tools.chromium import find_chromium
 
 spec = importlib.util.spec_from_file_location("weight", ROOT / "bench" / "weight.py")
 weight = sys.modules["weight"] = importlib.util.module_from_spec(spec)

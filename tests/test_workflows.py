@@ -170,7 +170,11 @@ def test_the_build_is_strict_tested_link_checked_then_uploaded_in_that_order(bui
     commands = run_lines(job)
     order = [
         commands.index(c)
-        for c in ("make html", ".venv/bin/python -m deepdive.linkcheck _build/html", "make test")
+        for c in (
+            "make html",
+            ".venv/bin/python -m deepdive.tools.linkcheck _build/html",
+            "make test",
+        )
     ]
     assert order == sorted(order)
     upload = step_using(job, "actions/upload-pages-artifact")

@@ -20,7 +20,7 @@ from browser.support import (
     missing_tool,
     serve_site,
 )
-from deepdive.chromium import find_chromium, launch
+from deepdive.tools.chromium import find_chromium, launch
 
 _CALL_PASSED = pytest.StashKey[bool]()
 

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from deepdive.linkcheck import published_path
+from deepdive.tools.linkcheck import published_path
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node" / "node_modules"

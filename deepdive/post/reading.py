@@ -1,0 +1,223 @@
+"""Read a post: validate its front matter, record a :class:`Post`, hand ABlog only clean data."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ablog.post import UpdateNode
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+
+from deepdive.post.frontmatter import (
+    FrontMatter,
+    Problem,
+    parse_date,
+    parse_front_matter,
+    split_front_matter,
+)
+from deepdive.post.model import Post, detached, extract_excerpt, first_paragraph_text, get_posts
+from deepdive.site.related import outgoing_references
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+_TEMP_KEY = "deepdive_frontmatter"
+
+
+def is_post(app: Sphinx, docname: str) -> bool:
+    """Posts are the documents under ``deepdive_posts_dir``."""
+    return docname.startswith(app.config.deepdive_posts_dir.rstrip("/") + "/")
+
+
+def warn(app: Sphinx, docname: str, problem: Problem, subtype: str = "frontmatter") -> None:
+    """Report a problem with a post at its file and line; the strict build turns it into a failure."""
+    location = (docname, problem.line) if problem.line else docname
+    logger.warning(problem.message, location=location, type="deepdive", subtype=subtype)
+
+
+def validate_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: parse the front matter from the raw text, where we still know its lines."""
+    if not is_post(app, docname):
+        return
+    text = source[0]
+    if app.env.doc2path(docname).suffix == ".ipynb":
+        front = _notebook_front_matter(text, app.config.deepdive_timezone)
+    else:
+        split = split_front_matter(text)
+        front = (
+            parse_front_matter(*split, tz=app.config.deepdive_timezone)
+            if split
+            else FrontMatter(
+                problems=[
+                    Problem(
+                        "no front matter: start the post with a `---` block holding at least `date:`",
+                        1,
+                    )
+                ]
+            )
+        )
+    for problem in front.problems:
+        warn(app, docname, problem)
+    if front.problems:
+        app.env.get_domain("deepdive").invalid.add(docname)
+    app.env.temp_data[_TEMP_KEY] = front
+
+
+def _notebook_front_matter(text: str, tz: str) -> FrontMatter:
+    """A notebook keeps its front matter in the first cell, a Markdown cell opening with ``---``."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except json.JSONDecodeError as error:
+        return FrontMatter(
+            problems=[Problem(f"the notebook is not valid JSON ({error})", error.lineno)]
+        )
+    first = cells[0] if cells else {}
+    source = first.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    split = split_front_matter(source) if first.get("cell_type") in ("markdown", "raw") else None
+    if not split:
+        return FrontMatter(
+            problems=[
+                Problem(
+                    "the first cell must be a Markdown cell holding the front matter in `---` fences"
+                )
+            ]
+        )
+    front = parse_front_matter(split[0], 1, tz=tz)
+    for problem in front.problems:
+        problem.message = f"cell 1, front-matter line {problem.line}: {problem.message}"
+        problem.line = None
+    return front
+
+
+class HandPostsToABlog(SphinxTransform):
+    """Rewrite the docinfo of valid posts into the form ABlog parses, before ABlog looks at it.
+
+    ABlog raises bare exceptions on dates it cannot parse and guesses at list syntax, so it only
+    ever sees a post whose front matter we validated: ISO dates in UTC, tags joined by commas.
+    """
+
+    default_priority = 790  # ABlog's CheckFrontMatter runs at 800
+
+    def apply(self) -> None:
+        front: FrontMatter | None = self.env.temp_data.get(_TEMP_KEY)
+        if front is None:
+            return
+        # Posts are reached through listings, not the toctree (ABlog does this too, for valid posts).
+        self.env.metadata[self.env.docname]["orphan"] = True
+        for docinfo in list(self.document.findall(nodes.docinfo)):
+            docinfo.parent.remove(docinfo)
+        self._check_updates(front)
+        title = _title_of(self.document)
+        if not title:
+            front.problems.append(
+                Problem(
+                    "the post has no title: its first line after the front matter "
+                    "should be a heading such as `# Hamiltonian Monte Carlo`",
+                    None,
+                )
+            )
+            warn(self.app, self.env.docname, front.problems[-1])
+        if front.problems:
+            self.env.get_domain("deepdive").invalid.add(self.env.docname)
+            return
+        fields = {
+            "blogpost": "true",
+            "date": front.date.replace(tzinfo=None).isoformat(),
+            "tags": ",".join(front.tags),
+            "category": front.category or "",
+            "author": front.author or "",
+        }
+        docinfo = nodes.docinfo()
+        for name, value in fields.items():
+            if value:
+                docinfo += nodes.field(
+                    "", nodes.field_name("", name), nodes.field_body("", nodes.paragraph("", value))
+                )
+        self.document.insert(0, docinfo)
+
+    def _check_updates(self, front: FrontMatter) -> None:
+        for update in self.document.findall(UpdateNode):
+            try:
+                when = parse_date(update["date"], self.config.deepdive_timezone)
+            except ValueError as error:
+                problem = Problem(f"`update` note date: {error}", update.line)
+                front.problems.append(problem)
+                warn(self.app, self.env.docname, problem)
+                update["date"] = (
+                    front.date.replace(tzinfo=None).isoformat() if front.date else "2000-01-01"
+                )
+                continue
+            update["date"] = when.replace(tzinfo=None).isoformat()
+            update["deepdive_date"] = when
+
+
+def _title_of(doctree: nodes.document) -> str:
+    section = next(iter(doctree.findall(nodes.section)), None)
+    return section[0].astext().strip() if section is not None and section.children else ""
+
+
+def record_post(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``, after ABlog: store the post's metadata in our domain."""
+    env = app.env
+    front: FrontMatter | None = env.temp_data.get(_TEMP_KEY)
+    if front is None or front.problems:
+        return
+    docname = env.docname
+    excerpt, has_more = extract_excerpt(doctree)
+    updates = [u["deepdive_date"] for u in doctree.findall(UpdateNode) if "deepdive_date" in u]
+    description = front.description or first_paragraph_text(doctree)
+    wordcount = env.metadata[docname].get("wordcount", {})
+    get_posts(env)[docname] = Post(
+        docname=docname,
+        title=_title_of(doctree),
+        date=front.date,
+        updated=max(updates) if updates else None,
+        tags=front.tags,
+        category=front.category,
+        author=front.author or app.config.author,
+        description=description,
+        draft=front.draft,
+        external_url=front.external_url,
+        series=front.series,
+        series_order=front.series_order,
+        minutes=max(1, round(wordcount.get("words", 0) / 230)),
+        excerpt=excerpt,
+        has_more=has_more,
+        references=outgoing_references(doctree),
+    )
+    env.metadata[docname]["og:description"] = description
+    _slim_ablog_copy(env, docname, excerpt)
+
+
+def _slim_ablog_copy(env, docname: str, excerpt: list[nodes.Node]) -> None:
+    """ABlog keeps a doctree in each post's record (an empty stand-in since
+    :mod:`deepdive.compat.ablog` stopped its copy), and its excerpt refers to the document; nothing
+    we use needs either. Its excerpt is usually ours node for node: it then shares our nodes, so
+    the pickled environment holds them once (a tenth of it)."""
+    for info in getattr(env, "ablog_posts", {}).get(docname, []):
+        info["doctree"] = None
+        theirs = info.get("excerpt") or []
+        if [node.pformat() for node in theirs] == [node.pformat() for node in excerpt]:
+            info["excerpt"] = excerpt  # ABlog copies a node before changing it, as we do
+        else:
+            detached(theirs)
+
+
+def reread_invalid_posts(
+    app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: a post with errors is read again, so an unchanged bad post still fails."""
+    return sorted(env.get_domain("deepdive").invalid - removed)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("source-read", validate_source)
+    app.connect("env-get-outdated", reread_invalid_posts)
+    app.add_transform(HandPostsToABlog)
+    app.connect("doctree-read", record_post, priority=600)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

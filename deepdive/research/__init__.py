@@ -1,0 +1,1 @@
+"""Research-article features: math, citations, numbering, cross-references, sidenotes, previews."""

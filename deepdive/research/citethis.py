@@ -1,0 +1,100 @@
+"""Cite this post: a BibTeX entry at the end of each post and Google Scholar's meta tags."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from deepdive.post.model import Post, get_posts
+from deepdive.site.feeds import absolute_url
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# LaTeX's special characters as text, each with balanced braces: BibTeX counts every brace,
+# escaped or not, so `\{` would unbalance the field.
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX))
+_SKIP_WORDS = {"a", "an", "the", "on", "of", "and", "in", "to", "for", "from", "with"}
+
+
+def bibtex_escape(text: str) -> str:
+    """Text as the value of a BibTeX field: LaTeX specials escaped, braces balanced."""
+    return _SPECIAL.sub(lambda m: _LATEX[m.group()], " ".join(text.split()))
+
+
+def _ascii_words(text: str) -> list[str]:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.findall(r"[a-z0-9]+", ascii_text.lower())
+
+
+def citation_key(post: Post, author: str) -> str:
+    """``surname`` + ``year`` + first significant title word: ``quant2025ranking``."""
+    surname = (_ascii_words(author.split(" and ")[0]) or ["post"])[-1]
+    words = [w for w in _ascii_words(post.title) if w not in _SKIP_WORDS] or ["post"]
+    return f"{surname}{post.date:%Y}{words[0]}"
+
+
+def bibtex_entry(post: Post, author: str, blog: str, url: str) -> str:
+    """The ``@online`` entry for a post (biblatex; BibTeX styles read it as ``@misc``)."""
+    fields = [
+        ("author", "{" + bibtex_escape(author) + "}"),
+        ("title", "{{" + bibtex_escape(post.title) + "}}"),
+        ("organization", "{" + bibtex_escape(blog) + "}"),
+        ("year", "{" + f"{post.date:%Y}" + "}"),
+        ("month", MONTHS[post.date.month - 1]),
+        ("url", "{" + quote(url, safe=":/?&=#%+@,;~!$'()*[]") + "}"),
+    ]
+    width = max(len(name) for name, _ in fields)
+    body = ",\n".join(f"  {name.ljust(width)} = {value}" for name, value in fields)
+    return f"@online{{{citation_key(post, author)},\n{body},\n}}"
+
+
+def citation_meta(post: Post, author: str, blog: str, url: str) -> list[tuple[str, str]]:
+    """Google Scholar's ``citation_*`` meta tags for a post, as (name, content) pairs."""
+    meta = [("citation_title", post.title)]
+    meta += [("citation_author", name.strip()) for name in author.split(" and ") if name.strip()]
+    meta += [
+        ("citation_publication_date", f"{post.date:%Y/%m/%d}"),
+        ("citation_journal_title", blog),
+        ("citation_public_url", url),
+        ("citation_fulltext_html_url", url),
+    ]
+    return meta
+
+
+def cite_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """``html-page-context``: a post's "Cite this post" block and Scholar meta tags."""
+    post = get_posts(app.env).get(pagename)
+    if post is None or post.external_url or app.builder.format != "html" or "body" not in context:
+        return
+    author = post.author or app.config.author
+    blog = app.config.project
+    url = absolute_url(app, pagename)
+    entry = bibtex_entry(post, author, blog, url)
+    context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
+    context["deepdive_cite_this"] = app.builder.templates.render(
+        "deepdive/cite-this.html", {**context, "bibtex": entry}
+    )
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("html-page-context", cite_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

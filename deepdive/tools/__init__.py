@@ -1,0 +1,1 @@
+"""Author-facing commands beside the build: the link checker, ``make new``, headless Chromium."""
