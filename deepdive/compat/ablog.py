@@ -1,4 +1,8 @@
-"""Work around ABlog's known faults so it can serve as our post model and directive provider."""
+"""Work around ABlog's known faults so it can serve as our post model and directive provider.
+
+Waits for ABlog to keep its posts in the build environment instead of the class-level
+``Blog`` dict and to declare parallel reading safe (no upstream issue found to link yet).
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,9 @@ myst-nb (``mystnb.<hash>.css``) and sphinx-proof (``proof.css``) copy their styl
 ``build-finished``. Sphinx adds a ``?v=<checksum>`` to a stylesheet link only when the file is
 already in the output, so a clean build's pages linked them without a checksum and every later
 build's pages with one: an incremental build differed from a clean build of the same sources.
+
+Waits for myst-nb and sphinx-proof to add their stylesheets at ``builder-inited`` (no
+upstream issue found to link yet).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ module are an empty default configuration and no card maker, exactly what it use
 is missing, so we hand it that module instead. This must run before sphinxext-opengraph is
 imported, so ``deepdive`` comes before it in ``extensions``; if it does not, nothing changes but the
 time.
+
+Waits for sphinxext-opengraph to import its matplotlib card maker only when cards are on
+(sphinx-doc/sphinxext-opengraph#145 proposes that split).
 """
 
 from __future__ import annotations

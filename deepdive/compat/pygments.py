@@ -5,6 +5,9 @@ calls ``logging.basicConfig(level=logging.INFO)``. From then on every library's 
 the author's terminal as ``# <time> INFO ...`` lines: fontTools alone prints about eighty each time
 the icon fonts are cut down. Sphinx reports through its own ``sphinx`` logger, so the root logger
 goes back to how Python starts it: no handler of that package's, level WARNING.
+
+Waits for accessible-pygments to stop calling ``logging.basicConfig`` on import (no upstream
+issue found to link yet).
 """
 
 from __future__ import annotations

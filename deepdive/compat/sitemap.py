@@ -6,6 +6,9 @@ entries depended on which process finished first. It also passes those links thr
 ``multiprocessing.Manager`` queue, which starts a server process every build and costs a round
 trip per page (0.2 s of a one-post edit at 500 posts). Since every page is queued again in the main
 process at the end, a plain queue does: the links queued by ``-j`` writer processes are not needed.
+
+Waits for sphinx-sitemap to list every page after an incremental build
+(jdillard/sphinx-sitemap#13).
 """
 
 from __future__ import annotations
