@@ -33,9 +33,9 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(INSTALLED)
 
-# deepdive.build runs Sphinx unless nothing it reads changed since the last successful build.
+# deepdive.pipeline runs Sphinx unless nothing it reads changed since the last successful build.
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
-	$(BIN)/python -m deepdive.build -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BIN)/python -m deepdive.pipeline -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
 	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \

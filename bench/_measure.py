@@ -130,7 +130,7 @@ class SphinxLog:
     env_reason: str = ""
     warnings: int = 0
     succeeded: bool = False
-    skipped: bool = False  # deepdive.build found nothing changed and did not start Sphinx
+    skipped: bool = False  # deepdive.pipeline found nothing changed and did not start Sphinx
 
 
 _UP_TO_DATE = re.compile(r"^deepdive: nothing changed since the last successful build", re.M)

@@ -133,7 +133,7 @@ def build_command(tool: Tool, jobs: str) -> list[str]:
         return [
             sys.executable,
             "-m",
-            "deepdive.build" if ours else "sphinx",  # ours: exactly what `make html` runs
+            "deepdive.pipeline" if ours else "sphinx",  # ours: exactly what `make html` runs
             "-b",
             "dirhtml",
             *strict,

@@ -35,15 +35,15 @@ FEATURES = (
     "deepdive.research.citethis",
     "deepdive.site.feeds",
     "deepdive.site.sitefiles",
-    "deepdive.build.pagecache",
-    "deepdive.build.templatecache",
+    "deepdive.site.pagecache",
+    "deepdive.pipeline.templatecache",
     "deepdive.site.outputs",
     "deepdive.compat.sitemap",
     "deepdive.site.csp",
-    "deepdive.site.iconfont",
     "deepdive.compat.pygments",
     "deepdive.research.previews",
     "deepdive.research.sidenotes",
+    "deepdive.pipeline.finish",
 )
 
 

@@ -1,4 +1,4 @@
-"""`make html` (``python -m deepdive.build``) skips Sphinx only when nothing it reads has changed."""
+"""`make html` (``python -m deepdive.pipeline``) skips Sphinx only when nothing it reads has changed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import Build, post, write_site
 
-from deepdive.build import command as deepdive_build
+from deepdive.pipeline import command as deepdive_build
 
 UP_TO_DATE = "is up to date"
 
 
-def make_html_command(*extra: str, module: str = "deepdive.build") -> list[str]:
+def make_html_command(*extra: str, module: str = "deepdive.pipeline") -> list[str]:
     """The command line of `make html` (``-j auto`` included), with ``extra`` sphinx-build options
     (a later ``-j`` wins)."""
     command = [sys.executable, "-m", module, "-b", "dirhtml", "-W", "--keep-going", "-n"]
@@ -24,7 +24,7 @@ def make_html_command(*extra: str, module: str = "deepdive.build") -> list[str]:
 
 
 def make_html(
-    srcdir: Path, *extra: str, env: dict | None = None, module: str = "deepdive.build"
+    srcdir: Path, *extra: str, env: dict | None = None, module: str = "deepdive.pipeline"
 ) -> Build:
     """What `make html` runs, in the site's folder (or plain sphinx-build: ``module="sphinx"``)."""
     command = make_html_command(*extra, module=module)
@@ -224,7 +224,7 @@ def test_the_build_collects_garbage_less_often_than_python_by_default(tmp_path: 
     srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")}, record)
     built = make_html(srcdir)
     assert built.returncode == 0, built.output[-3000:]
-    from deepdive.build.gctuning import THRESHOLDS
+    from deepdive.pipeline.gctuning import THRESHOLDS
 
     assert (srcdir / "thresholds.txt").read_text() == repr(THRESHOLDS)
 

@@ -281,7 +281,7 @@ def test_tex_that_neither_engine_can_typeset_warns_with_file_and_line(build_site
     )
     assert "deepdive_math_macros" in warnings[1]
     assert "'\\\\undefinedmacro{x}'" in warnings[1]
-    assert warnings[0].endswith("[deepdive.research.math]")
+    assert warnings[0].endswith("[deepdive.math]")
 
 
 def test_missing_katex_fails_and_says_to_run_make_html(build_site, tmp_path):
@@ -335,7 +335,7 @@ def test_fidelity_page_of_famous_equations_renders_with_no_fallback_and_no_error
     assert build.returncode == 0, build.output
     assert "WARNING" not in build.output
     assert re.search(
-        r"deepdive\.math: \d+ equations typeset by KaTeX at build time; 0 fell back", build.output
+        r"deepdive: \d+ equations typeset by KaTeX at build time; 0 fell back", build.output
     )
     body = article(build.html("posts/fidelity/"))
     display = body.select("div.math")

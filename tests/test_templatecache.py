@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import post, sphinx_build, write_site
 
-from deepdive.build.templatecache import FOLDER
+from deepdive.pipeline.templatecache import FOLDER
 
 LAYOUT = (
     '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition NUMBER</p>{% endblock %}'

@@ -68,5 +68,4 @@ def record_builder_type(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", use_a_plain_queue)
-    app.connect("build-finished", complete_sitemap, priority=450)  # sphinx-sitemap's runs at 500
     return {"parallel_read_safe": True, "parallel_write_safe": True}

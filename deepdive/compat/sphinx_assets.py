@@ -1,6 +1,6 @@
 """The stylesheets and scripts every page links, with the ``?v=`` checksum Sphinx gives each.
 
-A generated page kept from the last build (:mod:`deepdive.build.pagecache`) must link the same
+A generated page kept from the last build (:mod:`deepdive.site.pagecache`) must link the same
 asset versions as a page rendered now. Sphinx has no public list of a builder's assets (the
 ``html-page-context`` context has them, but only while a page is being rendered) nor of their
 checksums, so this reads ``StandaloneHTMLBuilder._css_files`` / ``_js_files`` and

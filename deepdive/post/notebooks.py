@@ -354,5 +354,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", valid_toggle_markup)
     app.connect("builder-inited", use_notebook_parser)
     app.connect("env-get-outdated", reread_failed)
-    app.connect("build-finished", fail_build)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -33,9 +33,9 @@ from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 from sphinxcontrib.bibtex.transforms import node_text_transform
 
-from deepdive.build.pagecache import LazyPage, only_changed, signature
 from deepdive.post.model import get_posts
 from deepdive.research.bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
+from deepdive.site.pagecache import LazyPage, only_changed, signature
 from deepdive.site.render import render_fragment
 
 if TYPE_CHECKING:
@@ -611,7 +611,7 @@ def _doc_title(app: Sphinx, posts: dict, docname: str) -> str:
 
 def collect_bibliography_page(app: Sphinx) -> Iterator[LazyPage]:
     """The Bibliography page, from the environment (``html-collect-pages``, through
-    :func:`deepdive.build.pagecache.only_changed`)."""
+    :func:`deepdive.site.pagecache.only_changed`)."""
     pagename = option(app.config, "deepdive_bibliography_page")
     if not pagename or app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return

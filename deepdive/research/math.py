@@ -75,7 +75,7 @@ class KatexServer:
         node = shutil.which("node")
         if node is None:
             raise SetupError(
-                "deepdive.research.math: Node.js (18 or newer) is needed to typeset math and `node` is not "
+                "deepdive: Node.js (18 or newer) is needed to typeset math and `node` is not "
                 "on PATH; install it (e.g. `apt-get install nodejs`) and run `make html`"
             )
         env = {**os.environ, "NODE_PATH": str(node_modules())}
@@ -104,14 +104,12 @@ class KatexServer:
                 line = b""
             if not line:
                 raise SetupError(
-                    "deepdive.research.math: the KaTeX process (node) stopped unexpectedly; "
+                    "deepdive: the KaTeX process (node) stopped unexpectedly; "
                     "its own error message is printed above"
                 )
             reply = json.loads(line)
             if reply.get("id") != self._next_id:
-                raise ExtensionError(
-                    f"deepdive.research.math: the KaTeX process answered out of turn: {reply}"
-                )
+                raise ExtensionError(f"deepdive: the KaTeX process answered out of turn: {reply}")
             return reply["results"]
 
     def close(self) -> None:
@@ -374,7 +372,7 @@ def start_build(app: Sphinx) -> None:
     katex = node_modules() / "katex" / "package.json"
     if not katex.is_file():
         raise SetupError(
-            f"deepdive.research.math: KaTeX is not installed ({katex.parent} is missing). {INSTALL_HINT}"
+            f"deepdive: KaTeX is not installed ({katex.parent} is missing). {INSTALL_HINT}"
         )
     # Node starts while Sphinx finds what to read: the first post's equations need not wait for it.
     _server(app.config)
@@ -405,7 +403,7 @@ def finish_build(app: Sphinx, exception: Exception | None) -> None:
     total = sum(count for count, _ in counts.values())
     where = f" ({', '.join(fallbacks)})" if fallbacks else ""
     logger.info(
-        "deepdive.research.math: %d equations typeset by KaTeX at build time; %d fell back to MathJax%s",
+        "deepdive: %d equations typeset by KaTeX at build time; %d fell back to MathJax%s",
         total - sum(fallbacks.values()),
         sum(fallbacks.values()),
         where,
@@ -427,7 +425,7 @@ def _copy_mathjax(target: Path) -> None:
     es5 = node_modules() / "mathjax" / "es5"
     if not (es5 / "mml-chtml.js").is_file():
         raise SetupError(
-            f"deepdive.research.math: MathJax 3 is not installed ({es5.parent} is missing) and some "
+            f"deepdive: MathJax 3 is not installed ({es5.parent} is missing) and some "
             f"equations need it. {INSTALL_HINT}"
         )
     for name in _MATHJAX_FILES:
@@ -494,5 +492,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-merge-info", merge_counts)
     app.connect("html-page-context", page_assets, priority=900)
     app.connect("env-updated", copy_assets)
-    app.connect("build-finished", finish_build)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

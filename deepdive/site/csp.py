@@ -141,5 +141,4 @@ def protect_written_pages(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(nodes.raw, override=True, html=(visit_raw, None))
     app.connect("builder-inited", note_start)
-    app.connect("build-finished", protect_written_pages, priority=800)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,10 +13,10 @@ from urllib.parse import urljoin
 import lxml.html
 from feedgen.feed import FeedGenerator
 
-from deepdive.build.pagecache import FileRecords, Unknowable, code_state, plain, signature
 from deepdive.post.model import Post, published_posts
 from deepdive.research.math import keep_mathml_only
 from deepdive.site.outputs import record_output
+from deepdive.site.pagecache import FileRecords, Unknowable, code_state, plain, signature
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -360,5 +360,4 @@ def feed_links(
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", capture_body, priority=400)
     app.connect("html-page-context", feed_links)
-    app.connect("build-finished", write_feeds)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

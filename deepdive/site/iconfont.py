@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.util.typing import ExtensionMetadata
 
 FONT_FOLDER = Path("_static/vendor/fontawesome/webfonts")
 THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
@@ -122,10 +121,3 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_bytes(subset_font(original, points))
         shutil.copyfile(cached, outdir / FONT_FOLDER / original.name)
-
-
-def setup(app: Sphinx) -> ExtensionMetadata:
-    # Last: the CSP step (800) rewrites pages and the outputs step (900) deletes stale ones; the
-    # icon cache must see the pages as they stay, or every page is read again next build.
-    app.connect("build-finished", shrink_icon_fonts, priority=950)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deepdive.post.model import Post, get_posts, published_posts
+from deepdive.post.series import group_series
 from deepdive.site.related import backlink_index, related_index, resolve_target
-from deepdive.site.series import group_series
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -203,6 +203,14 @@ def _referrers_of(env: BuildEnvironment, targets: set[str], posts) -> set[str]:
         if post.docname not in targets
         and any(resolve_target(env, post.docname, t, x) in targets for t, x in post.references)
     }
+
+
+def series_label(app: Sphinx, post: Post) -> str:
+    """``"Part 2 of 3 of Variational Autoencoders"``, or "" for a standalone post."""
+    parts = post_links(app, post.docname).series
+    if not post.series or post.docname not in parts:
+        return ""
+    return f"Part {parts.index(post.docname) + 1} of {len(parts)} of {post.series}"
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

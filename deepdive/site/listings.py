@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 from sphinx import addnodes
 
-from deepdive.build.pagecache import LazyPage, Unknowable, only_changed, signature
 from deepdive.post.model import Post
 from deepdive.post.slugs import slugify
+from deepdive.site.pagecache import LazyPage, Unknowable, only_changed, signature
 from deepdive.site.render import render_fragment
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def uri(app: Sphinx, from_page: str, to_page: str) -> str:
 
 def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -> Teaser:
     """Build the listing entry for ``post`` as seen from ``pagename``."""
-    from deepdive.site.series import series_label
+    from deepdive.site.linkindex import series_label
 
     card = Teaser(
         title=post.title,
@@ -198,7 +198,7 @@ def excerpt_inputs(env: BuildEnvironment, post: Post) -> list[Any]:
 
 def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str] | LazyPage]:
     """Every listing page except home page 1, which is the root document (``html-collect-pages``,
-    through :func:`deepdive.build.pagecache.only_changed`)."""
+    through :func:`deepdive.site.pagecache.only_changed`)."""
     if app.builder.format != "html" or app.builder.name in ("json", "pickle"):
         return
     posts = listed_posts(app)

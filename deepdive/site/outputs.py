@@ -82,6 +82,4 @@ def _remove_empty_parents(folder: Path, outdir: Path) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", record_page)
     app.connect("html-collect-pages", drop_ghost_search_terms)
-    # After every other build-finished handler has written its files.
-    app.connect("build-finished", remove_stale_outputs, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

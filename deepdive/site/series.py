@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from deepdive.build.pagecache import only_changed
 from deepdive.post.model import Post
+from deepdive.post.series import group_series
 from deepdive.post.slugs import slugify
+from deepdive.site.pagecache import only_changed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,32 +27,11 @@ class Part:
     current: bool
 
 
-def group_series(posts: list[Post]) -> dict[str, list[Post]]:
-    """Series name -> its parts in order (``series_order`` first, then date)."""
-    grouped: dict[str, list[Post]] = defaultdict(list)
-    for post in posts:
-        if post.series:
-            grouped[post.series].append(post)
-    for parts in grouped.values():
-        parts.sort(key=lambda p: (p.series_order or 10**6, p.date, p.docname))
-    return dict(sorted(grouped.items()))
-
-
 def all_series(app: Sphinx) -> dict[str, list[Post]]:
     """Every series among the listed posts."""
     from deepdive.site.listings import listed_posts
 
     return group_series(listed_posts(app))
-
-
-def series_label(app: Sphinx, post: Post) -> str:
-    """``"Part 2 of 3 of Variational Autoencoders"``, or "" for a standalone post."""
-    from deepdive.site.linkindex import post_links
-
-    parts = post_links(app, post.docname).series
-    if not post.series or post.docname not in parts:
-        return ""
-    return f"Part {parts.index(post.docname) + 1} of {len(parts)} of {post.series}"
 
 
 def series_context(app: Sphinx, post: Post, pagename: str) -> dict[str, Any] | None:

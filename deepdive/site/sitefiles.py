@@ -53,5 +53,4 @@ def write_site_files(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", site_context)
-    app.connect("build-finished", write_site_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -335,6 +335,4 @@ def _digest(data: Any) -> str:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", count_warnings)
-    # After csp.py (800) rewrites pages, so the recorded file times are the final ones.
-    app.connect("build-finished", record_signatures, priority=850)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,7 @@ variables; the command line; and today's date (a post dated tomorrow becomes val
 Outputs: every file in the output and doctree folders as the last build left them, so a deleted or
 hand-edited page is rebuilt.
 
-Usage: ``python -m deepdive.build <sphinx-build arguments>``.
+Usage: ``python -m deepdive.pipeline <sphinx-build arguments>``.
 """
 
 from __future__ import annotations
@@ -251,8 +251,8 @@ def run(argv: list[str], inputs: str | None) -> int:
     """Run Sphinx; after a success, record ``inputs`` (the fingerprint taken before it started)."""
     from sphinx.cmd.build import main as sphinx_build
 
-    from deepdive.build import gctuning
     from deepdive.compat.sphinx_cli import report_failures_in_one_line
+    from deepdive.pipeline import gctuning
 
     gctuning.tune()
     report_failures_in_one_line()
