@@ -219,3 +219,18 @@ def test_a_signature_file_this_module_did_not_write_renders_every_listing(site):
     before = stamps(site)
     rebuild(site)
     assert rendered_again(before, site) == set(LISTINGS)
+
+
+@pytest.mark.parametrize("full", [["-E"], ["-a"], ["-E", "-a"]])
+def test_a_full_rebuild_renders_every_generated_page_and_writes_every_feed(site, full):
+    before = stamps(site)
+    feed = site / "_build/html/atom.xml"
+    feed_before = feed.stat().st_mtime_ns
+    build = sphinx_build(site, None, *full)
+    assert build.returncode == 0, build.output
+    kept, total = kept_count(build.output)
+    assert kept == 0 and total >= len(LISTINGS)
+    assert rendered_again(before, site) == set(LISTINGS)
+    assert feed.stat().st_mtime_ns != feed_before
+    # and the next ordinary build trusts the records again
+    assert kept_count(rebuild(site).output)[0] == total

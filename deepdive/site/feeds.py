@@ -16,7 +16,14 @@ from feedgen.feed import FeedGenerator
 from deepdive.post.model import Post, published_posts
 from deepdive.research.math import keep_mathml_only
 from deepdive.site.outputs import record_output
-from deepdive.site.pagecache import FileRecords, Unknowable, code_state, plain, signature
+from deepdive.site.pagecache import (
+    FileRecords,
+    Unknowable,
+    code_state,
+    plain,
+    rebuilding_everything,
+    signature,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -309,6 +316,7 @@ class FeedRecords:
 
         self.outdir = Path(app.outdir)
         self.files = FileRecords(Path(app.doctreedir) / "deepdive-feed-signatures.json")
+        self.everything = rebuilding_everything(app)  # a full rebuild writes every feed
         try:
             self.common = plain(
                 [
@@ -325,7 +333,11 @@ class FeedRecords:
         return None if self.common is None else signature([self.common, inputs])
 
     def unchanged(self, path: Path, digest: str | None) -> bool:
-        if digest is None or not self.files.up_to_date(self._key(path), digest, path):
+        if (
+            digest is None
+            or self.everything
+            or not self.files.up_to_date(self._key(path), digest, path)
+        ):
             return False
         self.files.record(self._key(path), digest, path)
         return True

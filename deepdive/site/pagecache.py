@@ -95,7 +95,8 @@ def render_if_changed(app: Sphinx, pages: Iterable[Page | LazyPage]) -> Iterator
             continue
         state["signed"][pagename] = signature
         output = outdir / app.builder.get_outfilename(pagename)
-        if state["site"] and state["records"].up_to_date(pagename, signature, output):
+        trusted = state["site"] and not state["everything"]
+        if trusted and state["records"].up_to_date(pagename, signature, output):
             keep_page(app, pagename)
             state["kept"] += 1
             continue
@@ -128,6 +129,8 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     for pagename, signature in state["signed"].items():
         records.record(pagename, signature, outdir / app.builder.get_outfilename(pagename))
+    for docname in app.env.found_docs:
+        records.record(f"doc:{docname}", _DOCUMENT, outdir / app.builder.get_outfilename(docname))
     records.save()
     if state["signed"]:
         from sphinx.util import logging
@@ -139,15 +142,47 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
         )
 
 
+_DOCUMENT = "document page"
+
+
+def rebuilding_everything(app: Sphinx) -> bool:
+    """Whether this build wrote the page of every document again: a clean build, ``-E``, ``-a``,
+    or a change every page depends on. Then every generated page and feed is made again too, and
+    no record of an earlier build is trusted. Known once the documents are written: a document
+    page still as the last build left it means an incremental build."""
+    state = app.env.__dict__.get(_STATE)
+    if state is not None:
+        return state["everything"]
+    records = FileRecords(Path(app.doctreedir) / SIGNATURES)
+    return _wrote_every_document(app, records)
+
+
+def _wrote_every_document(app: Sphinx, records: FileRecords) -> bool:
+    outdir = Path(app.outdir)
+    return not any(
+        records.up_to_date(
+            f"doc:{docname}", _DOCUMENT, outdir / app.builder.get_outfilename(docname)
+        )
+        for docname in app.env.found_docs
+    )
+
+
 def _state(app: Sphinx) -> dict[str, Any]:
     state = app.env.__dict__.get(_STATE)
     if state is None:
         records = FileRecords(Path(app.doctreedir) / SIGNATURES)
+        everything = _wrote_every_document(app, records)
         try:
             site = site_signature(app)
         except Unknowable:
             site = ""  # something on every page cannot be described: render them all
-        state = {"site": site, "records": records, "signed": {}, "kept": 0}
+        state = {
+            "site": site,
+            "records": records,
+            "signed": {},
+            "kept": 0,
+            "everything": everything,
+        }
         app.env.__dict__[_STATE] = state
     return state
 
