@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -374,21 +373,21 @@ def test_mathml_only_keeps_just_the_math_elements():
     assert mathml_only("<p>No math.</p>") == "<p>No math.</p>"
 
 
-def test_typesetting_cost_stays_small():
-    """A few thousand distinct equations typeset in well under a second each hundred."""
+def test_one_batch_of_thousands_of_distinct_equations_comes_back_whole_and_in_order():
+    # How long typesetting takes is measured by `make bench`, not asserted here.
     items = [
         (f"\\sum_{{k=1}}^{{{n}}} \\frac{{x_k^{{{n}}}}}{{k!}} + \\alpha_{{{n}}}", n % 2 == 0)
         for n in range(2000)
     ]
     server = KatexServer({})
     try:
-        start = time.perf_counter()
         results = server.typeset(items)
-        elapsed = time.perf_counter() - start
     finally:
         server.close()
+    assert len(results) == len(items)
     assert all("html" in result for result in results)
-    assert elapsed < 20, f"{len(items)} equations took {elapsed:.1f}s"
+    assert len({result["html"] for result in results}) == len(items)
+    assert ">1999<" in results[-1]["html"] and ">1998<" not in results[-1]["html"]
 
 
 def test_a_new_katex_version_typesets_every_equation_again(make_site, tmp_path):
