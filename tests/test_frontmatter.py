@@ -128,7 +128,9 @@ def test_build_fails_on_two_posts_with_one_slug(build_site):
     failed(build, "duplicate slug 'hmc'", "posts/2023/hmc.md", "posts/2024/hmc.md")
 
 
-@pytest.mark.parametrize(("first", "second"), [("Python", "python"), ("C", "C++")])
+@pytest.mark.parametrize(
+    ("first", "second"), [("Python", "python"), ("C", "C++"), ("Статистика", "статистика")]
+)
 def test_build_fails_on_tags_that_share_a_page(build_site, first, second):
     build = build_site(
         {
@@ -152,3 +154,8 @@ def test_an_unchanged_bad_post_still_fails_the_next_build(make_site):
     second = sphinx_build(srcdir)
     assert first.returncode != 0 and second.returncode != 0
     assert "unknown front-matter key `tagz`" in second.output
+
+
+def test_a_tag_of_punctuation_alone_is_refused(build_site):
+    build = build_site({"posts/2024/a.md": post(title="A", tags="['?!']")})
+    failed(build, "posts/2024/a.md", "tag '?!' has no letters or digits to make a URL from")
