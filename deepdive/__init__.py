@@ -45,6 +45,7 @@ FEATURES = (
     "deepdive.compat.pygments",
     "deepdive.research.previews",
     "deepdive.research.sidenotes",
+    "deepdive.build.summary",
 )
 
 
