@@ -27,7 +27,7 @@ def test_a_post_saved_as_latin_1_is_one_error_with_its_byte_and_line(tmp_path, m
     # The é of "# Café society" is the first byte UTF-8 cannot read: line 4, column 6.
     offset = LATIN_1.index(b"\xe9")
     line = LATIN_1[:offset].count(b"\n") + 1
-    errors = [entry for entry in build.output.splitlines() if "not valid UTF-8" in entry]
+    errors = [entry for entry in build.output.splitlines() if ": ERROR: " in entry]
     assert len(errors) == 1, build.output[-3000:]
     assert f"posts/2024/cafe.md:{line}: ERROR: the file is not valid UTF-8" in errors[0]
     assert f"byte 0xe9 at byte offset {offset} (line {line}, column 6)" in errors[0]
