@@ -19,6 +19,7 @@ FEATURES = (
     "deepdive.compat.ablog",
     "deepdive.compat.assets",
     "deepdive.post.drafts",
+    "deepdive.post.encoding",
     "deepdive.post.model",
     "deepdive.post.reading",
     "deepdive.post.checks",

@@ -118,7 +118,39 @@ def test_build_fails_on_a_bad_update_note_date(build_site):
 
 def test_build_fails_on_an_empty_title(build_site):
     build = build_site({"posts/2024/untitled.md": "---\ndate: 2024-03-01\n---\nNo heading here.\n"})
-    failed(build, "posts/2024/untitled.md", "no title")
+    failed(
+        build,
+        "posts/2024/untitled.md:4: WARNING: the post has no title: ",
+        "start the post with `# Title` (one `#`) after the front matter",
+    )
+
+
+def test_a_post_whose_first_heading_is_level_2_has_no_title(build_site):
+    text = "---\ndate: 2024-03-01\n---\n\n## Gibbs sampling\n\nText.\n"
+    build = build_site({"posts/2024/gibbs.md": text})
+    failed(
+        build,
+        "posts/2024/gibbs.md:5: WARNING: the post has no title: its first heading "
+        "`## Gibbs sampling` is level 2",
+        "start the post with `# Title` (one `#`) after the front matter, e.g. `# Gibbs sampling`",
+    )
+    assert "Gibbs sampling" not in build.text("index.html")
+
+
+@pytest.mark.parametrize("date", ["2024-13-45", "2024-02-30"])
+def test_a_bad_date_is_reported_once_and_only_by_us(build_site, date):
+    build = build_site({"posts/2024/when.md": post(date=date)})
+    failed(build, f"posts/2024/when.md:2: WARNING: `date`: '{date}' is not a real date")
+    problems = [line for line in build.output.splitlines() if "WARNING" in line]
+    assert len(problems) == 1, build.output
+    assert "Malformed YAML" not in build.output
+
+
+def test_front_matter_that_is_not_yaml_is_reported_once(build_site):
+    build = build_site({"posts/2024/bad.md": "---\ndate: 2024-03-01\ntags: [a\n---\n# T\n"})
+    failed(build, "posts/2024/bad.md:", "front matter is not valid YAML")
+    warnings = [line for line in build.output.splitlines() if ": WARNING: " in line]
+    assert len(warnings) == 1 and "not valid YAML" in warnings[0], build.output
 
 
 def test_build_fails_on_two_posts_with_one_slug(build_site):
@@ -128,7 +160,9 @@ def test_build_fails_on_two_posts_with_one_slug(build_site):
     failed(build, "duplicate slug 'hmc'", "posts/2023/hmc.md", "posts/2024/hmc.md")
 
 
-@pytest.mark.parametrize(("first", "second"), [("Python", "python"), ("C", "C++")])
+@pytest.mark.parametrize(
+    ("first", "second"), [("Python", "python"), ("C", "C++"), ("Статистика", "статистика")]
+)
 def test_build_fails_on_tags_that_share_a_page(build_site, first, second):
     build = build_site(
         {
@@ -152,3 +186,8 @@ def test_an_unchanged_bad_post_still_fails_the_next_build(make_site):
     second = sphinx_build(srcdir)
     assert first.returncode != 0 and second.returncode != 0
     assert "unknown front-matter key `tagz`" in second.output
+
+
+def test_a_tag_of_punctuation_alone_is_refused(build_site):
+    build = build_site({"posts/2024/a.md": post(title="A", tags="['?!']")})
+    failed(build, "posts/2024/a.md", "tag '?!' has no letters or digits to make a URL from")

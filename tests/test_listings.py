@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import post
 
 
@@ -41,3 +42,60 @@ def test_excerpt_footnotes_and_section_links_point_into_the_post(build_site):
     assert hrefs[0].startswith("posts/2024/one/#") and hrefs[1] == "posts/2024/one/#later"
     ids = [e["id"] for e in home.select("[id]")]
     assert len(ids) == len(set(ids))
+
+
+def test_tags_in_other_scripts_get_readable_pages_feeds_and_sitemap_entries(build_site):
+    from urllib.parse import quote
+    from xml.etree import ElementTree
+
+    import feedparser
+
+    build = build_site(
+        {
+            "posts/2024/a.md": post(title="Bayes in Tokyo", tags="[統計, ベイズ]"),
+            "posts/2024/b.md": post("2024-04-01", "Статистика", tags="[Статистика, 統計]"),
+        },
+        'extensions += ["sphinx_sitemap"]\nsitemap_url_scheme = "{link}"\n',
+    )
+    assert build.returncode == 0, build.output[-3000:]
+    # Readable addresses; lower case where the script has case.
+    for slug, titles in {
+        "統計": ["Статистика", "Bayes in Tokyo"],
+        "ベイズ": ["Bayes in Tokyo"],
+        "статистика": ["Статистика"],
+    }.items():
+        page = build.html(f"tags/{slug}/")
+        assert [a.get_text() for a in page.select(".dd-teaser h2 a, .dd-teaser h3 a")] == titles
+        feed = feedparser.parse(build.text(f"tags/{slug}/atom.xml"))
+        assert not feed.bozo and [e.title for e in feed.entries] == titles
+        # RSS wants an ASCII URL: the tag page's address is percent-encoded.
+        rss = feedparser.parse(build.text(f"tags/{slug}/rss.xml"))
+        assert rss.feed.link == f"https://blog.example.org/tags/{quote(slug)}/rss.xml"
+    post_links = [a["href"] for a in build.html("posts/2024/b/").select('a[href*="tags/"]')]
+    assert "../../../tags/статистика/" in post_links and "../../../tags/統計/" in post_links
+    index_links = {a.get_text(): a["href"] for a in build.html("tags/").select("main a")}
+    assert index_links["統計"] == "統計/" and index_links["Статистика"] == "статистика/"
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    sitemap = ElementTree.parse(build.outdir / "sitemap.xml")
+    locations = {e.text for e in sitemap.iter(f"{namespace}loc")}
+    assert "https://blog.example.org/tags/%E7%B5%B1%E8%A8%88/" in locations
+    assert all(location.isascii() for location in locations)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Monte Carlo (HMC)", "monte-carlo-hmc"),  # Latin addresses are what they were
+        ("Café crème", "cafe-creme"),
+        ("Straße", "strasse"),
+        ("統計", "統計"),
+        ("Статистика", "статистика"),
+        ("ベイズ推定", "ベイズ推定"),  # NFC: the voiced kana stay one character each
+        ("Ελληνικά κείμενα", "ελληνικά-κείμενα"),
+        ("?!", ""),
+    ],
+)
+def test_slugs_keep_every_script_readable(text, slug):
+    from deepdive.post.slugs import slugify
+
+    assert slugify(text) == slug

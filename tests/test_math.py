@@ -270,7 +270,11 @@ def test_tex_that_neither_engine_can_typeset_warns_with_file_and_line(build_site
         }
     )
     assert build.returncode != 0
-    warnings = [line for line in build.output.splitlines() if "math cannot be typeset" in line]
+    warnings = [
+        line
+        for line in build.output.splitlines()
+        if "math cannot be typeset" in line and ": WARNING: " in line
+    ]
     assert len(warnings) == 2, build.output
     assert re.search(
         r"posts/bad\.md:9: WARNING: math cannot be typeset: Missing close brace", warnings[0]
@@ -279,8 +283,40 @@ def test_tex_that_neither_engine_can_typeset_warns_with_file_and_line(build_site
         r"posts/bad\.md:11: WARNING: .*Undefined control sequence \\undefinedmacro", warnings[1]
     )
     assert "deepdive_math_macros" in warnings[1]
-    assert "'\\\\undefinedmacro{x}'" in warnings[1]
+    assert "in `\\undefinedmacro{x}`" in warnings[1]  # as written, not as Python's repr
     assert warnings[0].endswith("[deepdive.math]")
+
+
+def test_a_broken_formula_inside_a_paragraph_is_reported_at_its_own_line(build_site):
+    body = (
+        "Fine $x$ on the paragraph's first line,\n"
+        "$\\frac{1}{$ broken on its second,\n"
+        "fine $x$ again on its third,\n"
+        "and broken $\\frac{1}{$ once more on its fourth.\n"
+        "\n"
+        "- a list item\n"
+        "  continued with $\\sqrt{$ on its second line\n"
+    )
+    text = post(title="Broken", body=body)
+    build = build_site({"posts/bad.md": text})
+    assert build.returncode != 0
+    lines = text.splitlines()
+    expected = [
+        next(n for n, line in enumerate(lines, 1) if line.startswith(start))
+        for start in ("$\\frac{1}{$ broken", "and broken", "  continued")
+    ]
+    found = [
+        int(m.group(1))
+        for m in re.finditer(r"posts/bad\.md:(\d+): WARNING: math cannot be typeset", build.output)
+    ]
+    assert found == expected, build.output
+
+
+def test_tex_in_a_message_is_shown_as_written(build_site):
+    build = build_site({"posts/bad.md": post(body="Broken $\\frac{a}{\\alpha$ here.\n")})
+    assert build.returncode != 0
+    assert "in `\\frac{a}{\\alpha`" in build.output
+    assert "\\\\frac" not in build.output and "\\\\alpha" not in build.output
 
 
 def test_missing_katex_fails_and_says_to_run_make_html(build_site, tmp_path):

@@ -32,6 +32,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
         return
     from sphinx_sitemap import add_html_link
 
+    from deepdive.post.slugs import ascii_url
     from deepdive.site.outputs import kept_pages
 
     for pagename in sorted(set(app.env.found_docs) | kept_pages(app)):
@@ -42,8 +43,8 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
             entries.add(links.get_nowait())
         except queue.Empty:
             break
-    for entry in sorted(entries, key=lambda e: (e[0], e[1] or "")):
-        links.put(entry)
+    for link, lastmod in sorted(entries, key=lambda e: (e[0], e[1] or "")):
+        links.put((ascii_url(link), lastmod))  # sitemaps.org: a URL is ASCII, percent-encoded
 
 
 def use_a_plain_queue(app: Sphinx, config: Config) -> None:

@@ -1,10 +1,12 @@
-"""The end of a build: every step that runs once all pages are written, in the order they need."""
+"""The end of a build: every step that runs once all pages are written, in the order they need,
+and last the summary of the build's problems."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from deepdive.compat.sitemap import complete_sitemap
+from deepdive.pipeline.summary import collect_problems
 from deepdive.post.notebooks import fail_build
 from deepdive.research.math import finish_build as stop_typesetting
 from deepdive.site.csp import protect_written_pages
@@ -41,4 +43,6 @@ def finish(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     # Before other extensions' handlers (500): sphinx-sitemap writes sitemap.xml there.
     app.connect("build-finished", finish, priority=450)
+    # After all of them, which may still warn: the build's problems, one file:line a line.
+    app.connect("build-finished", collect_problems(app), priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

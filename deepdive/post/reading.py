@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
+import yaml
 from ablog.post import UpdateNode
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _TEMP_KEY = "deepdive_frontmatter"
+_SOURCE_KEY = "deepdive_source"
 
 
 def is_post(app: Sphinx, docname: str) -> bool:
@@ -64,7 +67,30 @@ def validate_source(app: Sphinx, docname: str, source: list[str]) -> None:
         warn(app, docname, problem)
     if front.problems:
         app.env.get_domain("deepdive").invalid.add(docname)
+        source[0] = _without_front_matter_myst_rejects(text)
     app.env.temp_data[_TEMP_KEY] = front
+    if app.env.doc2path(docname).suffix != ".ipynb":
+        app.env.temp_data[_SOURCE_KEY] = text
+
+
+def _without_front_matter_myst_rejects(text: str) -> str:
+    """``text`` with its front matter emptied (every line kept) when MyST could not load it either.
+
+    MyST loads the front matter with PyYAML's timestamps, so a bad date is also its
+    ``Malformed YAML`` warning, at line 1; ours, at the date's line, says what is wrong and how to
+    fix it, and is enough.
+    """
+    lines = text.splitlines(keepends=True)
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if not lines or lines[0].strip() != "---" or end is None or end == 1:
+        return text
+    try:
+        loaded = yaml.safe_load("".join(lines[1:end]))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        loaded = None
+    if isinstance(loaded, dict):
+        return text
+    return "".join([lines[0], "{}\n", *["\n"] * (end - 2), *lines[end:]])
 
 
 def _notebook_front_matter(text: str, tz: str) -> FrontMatter:
@@ -112,16 +138,10 @@ class HandPostsToABlog(SphinxTransform):
         for docinfo in list(self.document.findall(nodes.docinfo)):
             docinfo.parent.remove(docinfo)
         self._check_updates(front)
-        title = _title_of(self.document)
-        if not title:
-            front.problems.append(
-                Problem(
-                    "the post has no title: its first line after the front matter "
-                    "should be a heading such as `# Hamiltonian Monte Carlo`",
-                    None,
-                )
-            )
-            warn(self.app, self.env.docname, front.problems[-1])
+        missing_title = _missing_title(self.document, self.env.temp_data.get(_SOURCE_KEY))
+        if missing_title:
+            front.problems.append(missing_title)
+            warn(self.app, self.env.docname, missing_title)
         if front.problems:
             self.env.get_domain("deepdive").invalid.add(self.env.docname)
             return
@@ -154,6 +174,57 @@ class HandPostsToABlog(SphinxTransform):
                 continue
             update["date"] = when.replace(tzinfo=None).isoformat()
             update["deepdive_date"] = when
+
+
+def _missing_title(doctree: nodes.document, source: str | None) -> Problem | None:
+    """The problem of a post whose first heading is not a level-1 ``# Title``, at its line;
+    ``source`` is the post's text (None for a notebook, whose lines we cannot name)."""
+    fix = "start the post with `# Title` (one `#`) after the front matter"
+    section = next(iter(doctree.findall(nodes.section)), None)
+    lines = source.splitlines() if source is not None else []
+    if section is None or not section.children or not section[0].astext().strip():
+        return Problem(
+            f"the post has no title: {fix}, e.g. `# Hamiltonian Monte Carlo`",
+            _first_body_line(lines) if source is not None else None,
+        )
+    level = _heading_level(lines, section.line) if section.line else None
+    if level is None or level == 1:
+        return None
+    heading = lines[section.line - 1].strip()
+    return Problem(
+        f"the post has no title: its first heading `{heading}` is level {level}, and a post's "
+        f"title is its level-1 heading; {fix}, e.g. `# {section[0].astext().strip()}`",
+        section.line,
+    )
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:\s|$)")
+_SETEXT = {"=": 1, "-": 2}
+
+
+def _heading_level(lines: list[str], line: int) -> int | None:
+    """The level of the Markdown heading on ``line`` (from 1), or None if it is not one."""
+    if not 0 < line <= len(lines):
+        return None
+    atx = _ATX.match(lines[line - 1])
+    if atx:
+        return len(atx.group(1))
+    underline = lines[line].strip() if line < len(lines) else ""
+    if underline and len(set(underline)) == 1 and underline[0] in _SETEXT:
+        return _SETEXT[underline[0]]
+    return None
+
+
+def _first_body_line(lines: list[str]) -> int:
+    """The line where a post's text starts: the first non-blank line after the front matter."""
+    start = 0
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
+        start = end + 1
+    for index in range(start, len(lines)):
+        if lines[index].strip():
+            return index + 1
+    return max(start, 1)
 
 
 def _title_of(doctree: nodes.document) -> str:

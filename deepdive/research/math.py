@@ -199,7 +199,9 @@ def node_tex(node: nodes.math | nodes.math_block) -> tuple[str, bool]:
     return (parts[0] if parts else ""), True
 
 
-def _store(node: nodes.Element, result: dict[str, str], tex: str) -> str:
+def _store(
+    node: nodes.Element, result: dict[str, str], tex: str, location: tuple[str, int] | None = None
+) -> str:
     """Keep a typesetting answer on its node; warn (with file and line) about TeX in error."""
     if "html" in result:
         kind, html = "katex", result["html"]
@@ -215,11 +217,11 @@ def _store(node: nodes.Element, result: dict[str, str], tex: str) -> str:
         shown = " ".join(tex.split())
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
         logger.warning(
-            "math cannot be typeset: %s%s, in %r",
+            "math cannot be typeset: %s%s, in `%s`",
             error,
             f" ({'; '.join(details)})" if details else "",
             shown,
-            location=node,
+            location=location or node,
             type="deepdive",
             subtype="math",
         )
@@ -242,10 +244,38 @@ def typeset_document(app: Sphinx, doctree: nodes.document) -> None:
     found = [n for n in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))]
     items = [node_tex(node) for node in found]
     results = _server(app.config).typeset(items)
-    pairs = zip(found, results, items, strict=True)
-    kinds = [_store(node, result, tex) for node, result, (tex, _) in pairs]
+    docname = app.env.docname
+    locations = [(docname, line) if line else None for line in formula_lines(found)]
+    pairs = zip(found, results, items, locations, strict=True)
+    kinds = [_store(node, result, tex, where) for node, result, (tex, _), where in pairs]
     if found:
         _math_counts(app.env)[app.env.docname] = (len(found), kinds.count("mathml"))
+
+
+def formula_lines(formulas: list[nodes.Element]) -> list[int | None]:
+    """The source line of each formula, in document order.
+
+    MyST gives inline math the line of the paragraph it is in (docutils stamps the paragraph's
+    line on it): the formula's is the paragraph's line plus the line breaks before it in the
+    paragraph's source text, found in order (so a formula written twice is found twice).
+    """
+    searched_from: dict[int, int] = {}
+    lines: list[int | None] = []
+    for node in formulas:
+        holder = node.parent
+        while holder is not None and not (holder.line and holder.rawsource):
+            holder = holder.parent
+        if not isinstance(node, nodes.math) or holder is None:
+            lines.append(node.line)
+            continue
+        tex = node.astext()
+        start = holder.rawsource.find(tex, searched_from.get(id(holder), 0))
+        if start < 0:
+            lines.append(holder.line)
+            continue
+        searched_from[id(holder)] = start + len(tex)
+        lines.append(holder.line + holder.rawsource.count("\n", 0, start))
+    return lines
 
 
 def _math_counts(env: BuildEnvironment) -> dict[str, tuple[int, int]]:

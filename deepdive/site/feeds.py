@@ -14,6 +14,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 
 from deepdive.post.model import Post, published_posts
+from deepdive.post.slugs import ascii_url
 from deepdive.research.math import keep_mathml_only
 from deepdive.site.outputs import record_output
 from deepdive.site.pagecache import (
@@ -42,8 +43,9 @@ _LIFTED = re.compile(r"<!--dd-feed-math-([0-9a-f]+):(\d+)-->")
 
 
 def absolute_url(app: Sphinx, pagename: str) -> str:
-    """The public URL of a page, from ``html_baseurl``."""
-    return urljoin(app.config.html_baseurl, app.builder.get_target_uri(pagename))
+    """The public URL of a page, from ``html_baseurl``; a non-ASCII path (a tag in Japanese) is
+    percent-encoded, as RSS requires."""
+    return urljoin(app.config.html_baseurl, ascii_url(app.builder.get_target_uri(pagename)))
 
 
 def drop_katex_html(html: str) -> str:
