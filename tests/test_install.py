@@ -6,9 +6,13 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -341,3 +345,71 @@ def test_make_refuses_a_missing_or_old_node_in_one_line(tmp_path):
         "install it from https://nodejs.org/ or your package manager"
     ]
     assert run_make("check-node").returncode == 0  # the real one is new enough
+
+
+# -- make test, make serve -------------------------------------------------------------------------
+
+
+def this_venv_as_made() -> list[str]:
+    """make's arguments for the venv running these tests, its installs taken as done."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return [
+        f"PYTHON={sys.executable}",
+        f"VENV={sys.prefix}",
+        *("-o", f"{sys.prefix}/.installed-{version}"),
+        *("-o", f"{sys.prefix}/.installed-dev-{version}"),
+        *("-o", "node_modules/.installed"),
+    ]
+
+
+def test_make_test_fails_when_pytest_collects_no_test():
+    result = run_make(
+        "test",
+        *this_venv_as_made(),
+        "PYTEST_ARGS=-p no:cacheprovider -q tests/test_install.py -k no_test_has_this_name",
+    )
+    assert result.returncode != 0
+    assert "make test: pytest collected no test" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_serve_serves_the_built_site_on_localhost(tmp_path):
+    (tmp_path / "html" / "posts").mkdir(parents=True)
+    (tmp_path / "html" / "index.html").write_text("<p>home</p>", encoding="utf-8")
+    (tmp_path / "html" / "posts" / "index.html").write_text("<p>posts</p>", encoding="utf-8")
+    port = free_port()
+    server = subprocess.Popen(
+        [MAKE, "--no-print-directory", "serve", f"BUILDDIR={tmp_path}", f"PORT={port}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # make and the server it starts: one process group to stop
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/posts/", timeout=2) as page:
+                    assert page.read() == b"<p>posts</p>"  # a folder serves its index.html
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+            assert page.read() == b"<p>home</p>"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def test_make_serve_says_to_build_first_when_there_is_nothing_to_serve(tmp_path):
+    result = run_make("serve", f"BUILDDIR={tmp_path}")
+    assert result.returncode != 0
+    assert f"Nothing to serve: {tmp_path}/html has no index.html; run make html first" in (
+        result.stderr
+    )
