@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(or $(shell for p in $(PYTHON_CANDIDATES); do \
-	$$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11) or print(sys.executable))' 2>/dev/null && break; \
 	done),python3)
 endif
 # "3.12": which locks to install. Empty when $(PYTHON) does not run.
@@ -32,7 +32,8 @@ JOBS ?= auto
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 WEIGHT_ARGS ?=
-# KaTeX typesets math at build time; its command-line tool's `commander` needs Node.js 20.
+# KaTeX typesets math at build time with Node.js: package.json's engines, the highest floor of what
+# npm installs (commander 14, which KaTeX's command-line tool uses).
 NODE_MIN := 20
 PORT ?= 8000
 
