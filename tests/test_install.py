@@ -76,7 +76,9 @@ def pins_for(path: Path, python: str) -> dict[str, str]:
 
 def run_make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run make here with ``args``; PYTHON and VENV come only from ``env`` or ``args``."""
-    inherited = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "VENV", "MAKEFLAGS")}
+    # Not the variables of a make that runs these tests (make test): this make is a top-level one.
+    outer = ("PYTHON", "VENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+    inherited = {k: v for k, v in os.environ.items() if k not in outer}
     return subprocess.run(
         [MAKE, "--no-print-directory", *args],
         cwd=ROOT,
