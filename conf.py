@@ -48,6 +48,7 @@ include_patterns = ["index.md", "about.md", "posts/**", "categories/**"]
 exclude_patterns = [
     "_build",
     ".venv",
+    ".venv-*",
     ".git",
     "node_modules",
     "bench",

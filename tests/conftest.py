@@ -127,7 +127,7 @@ def build_site(make_site):
 # deepdive/ in the source folder would shadow it), and bench/ holds whole virtualenvs.
 NOT_SITE_SOURCES = shutil.ignore_patterns(
     "_build",
-    ".venv",
+    ".venv*",  # .venv, and .venv-3.12 and the like (make VENV=...)
     ".git",
     "node_modules",
     ".jupyter_cache",

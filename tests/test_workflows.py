@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def tool(name: str) -> str:
     path = shutil.which(
         name, path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     )
-    assert path, f"{name} is not installed: it comes with the dev dependencies (requirements.lock)"
+    assert path, f"{name} is not installed: it comes with the dev lock (requirements/py3.X-dev.txt)"
     return path
 
 
@@ -62,6 +63,22 @@ def build() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def links() -> dict[str, Any]:
     return load("links.yml")
+
+
+@pytest.fixture(scope="module")
+def newest() -> dict[str, Any]:
+    return load("newest.yml")
+
+
+def supported_pythons() -> list[str]:
+    """The Python versions pyproject.toml's classifiers name, e.g. ["3.11", "3.12", "3.13"]."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    prefix = "Programming Language :: Python :: 3."
+    return [
+        c.removeprefix("Programming Language :: Python :: ")
+        for c in project["classifiers"]
+        if c.startswith(prefix) and c.removeprefix(prefix).isdigit()
+    ]
 
 
 # -- Triggers and the deploy gate ------------------------------------------------------------------
@@ -156,13 +173,32 @@ def test_checkout_never_leaves_credentials_behind(path):
 # -- What the build job does ---------------------------------------------------------------------
 
 
-def test_the_build_uses_python_3_11_with_a_pip_cache_keyed_on_the_lock(build):
-    setup = step_using(build["jobs"]["build"], "actions/setup-python")
+def test_the_build_runs_on_every_supported_python_each_with_its_own_lock(build):
+    job = build["jobs"]["build"]
+    assert job["strategy"]["matrix"] == {"python": supported_pythons()}
+    assert job["strategy"]["fail-fast"] is False
+    setup = step_using(job, "actions/setup-python")
     assert setup["with"] == {
-        "python-version": "3.11",
+        "python-version": "${{ matrix.python }}",
         "cache": "pip",
-        "cache-dependency-path": "requirements.lock",
+        "cache-dependency-path": "requirements/py${{ matrix.python }}-dev.txt",
     }
+    for version in supported_pythons():
+        assert (ROOT / f"requirements/py{version}-dev.txt").is_file()
+    # make picks the newest Python on PATH unless told: it is told the one set up.
+    tell = next(s for s in steps(job) if "PYTHON=" in s.get("run", ""))
+    assert tell["env"] == {"PYTHON_PATH": f"${{{{ steps.{setup['id']}.outputs.python-path }}}}"}
+    assert tell["run"].strip() == 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"'
+    html = next(s for s in steps(job) if "make html" in s.get("run", ""))
+    assert steps(job).index(setup) < steps(job).index(tell) < steps(job).index(html)
+
+
+def test_one_python_uploads_the_site_and_the_deploy_waits_for_all(build):
+    job = build["jobs"]["build"]
+    upload = step_using(job, "actions/upload-pages-artifact")
+    assert upload["if"] == f"matrix.python == '{supported_pythons()[-1]}'"
+    # `needs: build` waits for every job of the matrix, and any failure skips the deploy.
+    assert build["jobs"]["deploy"]["needs"] in ("build", ["build"])
 
 
 def test_the_build_is_strict_tested_link_checked_then_uploaded_in_that_order(build):
@@ -211,6 +247,36 @@ def test_external_links_are_checked_weekly_apart_from_deploys(links, build):
     # Nothing in the build waits on it, so a dead link elsewhere never holds a deploy back.
     assert "workflow_run" not in build["on"]
     assert all("linkcheck" not in str(job.get("needs", "")) for job in build["jobs"].values())
+
+
+# -- The weekly build with the newest dependencies -------------------------------------------------
+
+
+def test_newest_dependencies_are_built_and_tested_weekly_on_every_python(newest):
+    assert set(newest["on"]) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in newest["on"]["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()
+    (job,) = newest["jobs"].values()
+    assert job["strategy"]["matrix"] == {"python": supported_pythons()}
+    assert job["strategy"]["fail-fast"] is False
+    setup = step_using(job, "actions/setup-python")
+    assert setup["with"]["python-version"] == "${{ matrix.python }}"
+    assert "cache" not in setup["with"]  # a cache keyed on nothing that changes would go stale
+    commands = run_lines(job)
+    assert 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"' in commands
+    # No lock: make newest installs the newest versions the ranges allow, then the same build
+    # and tests as every push.
+    order = [commands.index(c) for c in ("make newest", "make html", "make test")]
+    assert order == sorted(order)
+    assert not any("requirements/" in line for line in commands)
+
+
+def test_make_newest_upgrades_to_what_pyproject_allows_without_a_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nnewest:", 1)[1].split("\n\n", 1)[0]
+    assert "--upgrade --upgrade-strategy eager" in recipe and "-e '.[dev]'" in recipe
+    assert "-r " not in recipe and "--require-hashes" not in recipe
 
 
 def test_dependabot_bumps_actions_python_and_node_packages():
