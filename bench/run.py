@@ -613,9 +613,14 @@ def _package_of(filename: str) -> str:
 
 def citations_landed() -> bool:
     """Our citations feature is there when deepdive loads a ``citations`` module."""
-    init = corpus.ROOT / "deepdive" / "__init__.py"
-    citations = corpus.ROOT / "deepdive" / "citations.py"
-    return citations.exists() and "deepdive.research.citations" in init.read_text()
+    init = (corpus.ROOT / "deepdive" / "__init__.py").read_text()
+    return any(
+        (corpus.ROOT / "deepdive" / path).exists() and module in init
+        for path, module in [
+            ("research/citations.py", "deepdive.research.citations"),
+            ("citations.py", "deepdive.citations"),  # before the package had subpackages
+        ]
+    )
 
 
 def git_state() -> dict:
