@@ -183,7 +183,7 @@ def test_author_year_style_cites_by_name_and_lists_by_author_without_labels(buil
 
 
 def test_each_post_s_entries_link_back_only_to_its_own_citations(build_site):
-    # Each bibliography is built from its own post's records (deepdive.compat.bibtex), not by
+    # Each post's References are made from that post's own citations while it is read, not by
     # scanning every citation of the site; the entries and back-references must not change.
     conf = 'deepdive_citation_style = "author-year"\n'
     build = build_site(site(a=POST_A, b=POST_B, c=POST_A.replace("Post A", "Post C")), conf)

@@ -4,6 +4,8 @@ upstream package moves that name; the behaviour each one keeps is tested with it
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 from docutils import nodes
 from sphinx.writers.html5 import HTML5Translator
@@ -39,3 +41,21 @@ def test_raw_html_is_still_written_by_the_translator_method_we_wrap():
     # deepdive.site.csp marks raw HTML by wrapping this public method with app.add_node.
     assert "body.append" in inspect.getsource(HTML5Translator.visit_raw)
     assert nodes.raw.__name__ == "raw"
+
+
+def test_sphinxcontrib_bibtex_still_stops_the_build_on_a_bibtex_syntax_error(tmp_path):
+    # deepdive.compat.bibtex captures pybtex's errors while sphinxcontrib-bibtex parses the site's
+    # bib files. The day sphinxcontrib-bibtex reports a syntax error itself, this fails: delete the
+    # shim then.
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["sphinxcontrib.bibtex"]\nbibtex_bibfiles = ["refs.bib"]\n'
+    )
+    (tmp_path / "index.rst").write_text("Home\n====\n")
+    (tmp_path / "refs.bib").write_text("@article{broken,\n  title = {Unclosed,\n")
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", tmp_path, tmp_path / "_build"],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode != 0
+    assert "premature end of file" in build.stderr, build.stderr

@@ -1,40 +1,43 @@
-"""Citations: ``{cite:p}``/``{cite:t}`` from BibTeX, References per post, a Bibliography page."""
+"""Citations: ``{cite:p}``/``{cite:t}`` from BibTeX, References per post, a Bibliography page.
+
+A post's citations are made while the post is read, from what that post cites alone: its keys are
+looked up in the site's bib files and in the post's own ``.bib`` (both read with pybtex), its
+References list is formatted with a pybtex style, and its in-text citations with one of
+sphinxcontrib-bibtex's referencing styles. Nothing is resolved across posts, so each post numbers
+its own works, a clean build grows with the number of citations, and ``-j`` and incremental builds
+give the pages a clean serial build gives. sphinxcontrib-bibtex's ``cite`` domain is used as it
+is, for a page with a ``{bibliography}`` written by hand.
+"""
 
 from __future__ import annotations
 
-import ast
 import difflib
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import pybtex.errors
 import pybtex.plugin
 import pybtex_docutils
 from docutils import nodes
 from pybtex.database.input.bibtex import Parser
-from pybtex.errors import capture as capture_errors
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Tag
 from pybtex.style import FormattedEntry
 from pybtex.style.template import FieldIsMissing
 from sphinx import addnodes
-from sphinx.transforms import SphinxTransform
-from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.domains import Domain
 from sphinx.util import logging
-from sphinxcontrib.bibtex.bibfile import BibData, BibFile, get_mtime, is_bibdata_outdated
-from sphinxcontrib.bibtex.citation_target import CitationTarget, parse_citation_targets
-from sphinxcontrib.bibtex.directives import BibliographyKey, BibliographyValue
-from sphinxcontrib.bibtex.domain import BibtexDomain, Citation, get_docnames
 from sphinxcontrib.bibtex.nodes import bibliography as bibliography_node
 from sphinxcontrib.bibtex.roles import CiteRole
 from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
-from sphinxcontrib.bibtex.transforms import node_text_transform
 
+from deepdive.compat.bibtex import AFTER_BIBTEX_PARSES
 from deepdive.post.model import get_posts
-from deepdive.research.bibtex_styles import STYLES, AuthorYearStyle, CitationStyle, NumericStyle
+from deepdive.research.bibtex_styles import STYLES, CitationStyle
 from deepdive.site.pagecache import LazyPage, only_changed, signature
 from deepdive.site.render import render_fragment
 
@@ -42,23 +45,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pybtex.database import Entry
+    from pybtex.style.formatting import BaseStyle
     from sphinx.application import Sphinx
-    from sphinx.builders import Builder
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
+    from sphinxcontrib.bibtex.style.referencing import BaseReferenceStyle
 
 logger = logging.getLogger(__name__)
 
-
-@functools.cache
-def _plaintext_backend():
-    """pybtex looks plugins up through package entry points, a slow scan; once is enough."""
-    return pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
-
-
 SITE_BIB = "references.bib"
-CITING_DOC = "deepdive_citing_doc"  # set on each citation: copies in excerpts keep their post
 
 # name: (default, rebuild, what a valid value looks like)
 OPTIONS: dict[str, tuple[Any, str, str]] = {
@@ -72,25 +68,70 @@ OPTIONS: dict[str, tuple[Any, str, str]] = {
 }
 
 
-@dataclass
-class References:
-    """What one document cites, in order of first citation, and where its reference list lives."""
-
-    bib_key: BibliographyKey
-    keys: list[str]
-    line: int | None = None
-    local_file: str | None = None
-    local: dict[str, Entry] = field(default_factory=dict)
+# pybtex looks plugins up through package entry points, a slow scan (a style takes 28 ms to make):
+# each style and backend is made once.
+@functools.cache
+def _plaintext_backend():
+    return pybtex.plugin.find_plugin("pybtex.backends", "plaintext")()
 
 
-def _fingerprint(entry: Entry) -> str:
-    """Everything about a BibTeX entry that its formatted form depends on."""
-    persons = {role: [str(person) for person in people] for role, people in entry.persons.items()}
-    return repr((entry.key, entry.type, sorted(entry.fields.items()), sorted(persons.items())))
+@functools.cache
+def _docutils_backend() -> pybtex_docutils.Backend:
+    return pybtex_docutils.Backend()
+
+
+@functools.cache
+def _entry_style(name: str) -> BaseStyle:
+    return STYLES[name].entries()
+
+
+@functools.cache
+def _reference_style(name: str) -> BaseReferenceStyle:
+    return STYLES[name].references()
 
 
 def _report(message: str, location: Any, subtype: str = "citation") -> None:
     logger.warning(message, location=location, type="deepdive", subtype=subtype)
+
+
+# -- What a post cites ----------------------------------------------------------------------------
+
+
+class Target(NamedTuple):
+    """One key of a citation, with the text written before and after it: ``{see}key{p. 3}``."""
+
+    key: str
+    pre: str
+    post: str
+
+
+_TARGET = re.compile(
+    r"\s*(?:\{(?P<pre>[^{}]+)\})?\s*(?P<key>[^{}\s,]+)\s*(?:\{(?P<post>[^{}]+)\})?\s*"
+)
+
+
+def parse_targets(text: str) -> list[Target]:
+    """The comma-separated targets of a citation, read as sphinxcontrib-bibtex reads them;
+    ``ValueError`` when they are malformed."""
+    targets: list[Target] = []
+    position = 0
+    while True:
+        match = _TARGET.match(text, position)
+        if match is None:
+            raise ValueError(f"malformed citation target: {text}")
+        targets.append(Target(match["key"], match["pre"] or "", match["post"] or ""))
+        position = match.end()
+        if position == len(text):
+            return targets
+        if text[position] != ",":
+            raise ValueError(f"malformed citation target: {text}")
+        position += 1
+
+
+def _target_text(target: Target) -> str:
+    pre = f"{{{target.pre}}}" if target.pre else ""
+    post = f"{{{target.post}}}" if target.post else ""
+    return f"{pre}{target.key}{post}"
 
 
 class CheckedCiteRole(CiteRole):
@@ -98,7 +139,7 @@ class CheckedCiteRole(CiteRole):
 
     def result_nodes(self, document, env, node, is_ref):  # type: ignore[override]
         try:
-            list(parse_citation_targets(self.target))
+            parse_targets(self.target)
         except ValueError:
             _report(
                 f"malformed citation {{{self.name}}}`{self.text}`: separate keys with commas, "
@@ -110,24 +151,42 @@ class CheckedCiteRole(CiteRole):
         return super().result_nodes(document, env, node, is_ref)
 
 
-class CitationDomain(BibtexDomain):
-    """sphinxcontrib-bibtex's ``cite`` domain, with one bibliography per document.
+@dataclass
+class References:
+    """What one post cites, in order of first citation, as its References section shows it."""
 
-    The stock domain treats every bibliography as site-wide, so a key cited by two posts is a
-    "duplicate citation" and two posts' ``[1]`` are "duplicate labels". Here each document keeps
-    its own :class:`References`; labels and targets are computed per document, and citations
-    resolve only within the document that makes them.
+    keys: list[str]
+    entries: dict[str, Entry]  # each cited key's entry, from the post's .bib or the site's
+    local: set[str]  # the keys found in the post's own .bib
+    anchors: dict[str, str]  # key -> id of its entry in the References section
+    digest: str  # of everything the section and the post's in-text citations show
+
+
+class SiteBib(NamedTuple):
+    """The site-wide bib files as parsed, and the problems found in them."""
+
+    stamp: list[Any]  # the files' paths, sizes and times and the encoding: parsed again on change
+    entries: dict[str, Entry]
+    problems: list[tuple[str, str]]  # (location, message)
+
+
+def _fingerprint(entry: Entry) -> str:
+    """Everything about a BibTeX entry that its formatted form depends on."""
+    persons = {role: [str(person) for person in people] for role, people in entry.persons.items()}
+    return repr((entry.key, entry.type, sorted(entry.fields.items()), sorted(persons.items())))
+
+
+class CitationsDomain(Domain):
+    """Each document's :class:`References` and the parsed site bib files.
+
+    Per document, with ``clear_doc`` and ``merge_domaindata``, so parallel and incremental builds
+    keep exactly the references of the documents as last read.
     """
 
-    data_version = BibtexDomain.data_version * 100 + 1
-    initial_data = {
-        **BibtexDomain.initial_data,
-        "references": {},
-        "invalid": set(),
-        "bib_problems": [],
-    }
-    roles = {name: CheckedCiteRole() for name in BibtexDomain.roles}
-    _by_doc: dict[str, dict[str, Citation]] | None = None
+    name = "deepdive-citations"
+    label = "Deep Dives citations"
+    data_version = 1
+    initial_data = {"references": {}, "invalid": set(), "site": None}
 
     @property
     def references(self) -> dict[str, References]:
@@ -135,397 +194,276 @@ class CitationDomain(BibtexDomain):
 
     @property
     def invalid(self) -> set[str]:
-        """Documents citing unknown keys: read again on every build so the error persists."""
+        """Documents with a citation problem: read again on every build so the error persists."""
         return self.data["invalid"]
 
     @property
-    def reread(self) -> set[str]:
-        """Documents read (or removed) in this build: only their reference lists are formatted."""
-        return self.__dict__.setdefault("_reread", set())
+    def site(self) -> dict[str, Entry]:
+        """The entries of the site-wide bib files, by key."""
+        site = self.data["site"]
+        return site.entries if site is not None else {}
 
     def clear_doc(self, docname: str) -> None:
-        super().clear_doc(docname)
         self.references.pop(docname, None)
         self.invalid.discard(docname)
-        self.reread.add(docname)
 
     def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
-        super().merge_domaindata(docnames, otherdata)
-        self.reread.update(docnames)
         for docname, refs in otherdata["references"].items():
             if docname in docnames:
                 self.references[docname] = refs
         self.invalid.update(d for d in otherdata["invalid"] if d in docnames)
 
-    def entry(self, docname: str, key: str) -> Entry | None:
-        """The entry ``key`` names in ``docname``: the post's own ``.bib`` first, then the site."""
-        refs = self.references.get(docname)
-        if refs is not None and key in refs.local:
-            return refs.local[key]
-        return self.bibdata.data.entries.get(key) if key in self.site_keys() else None
+    def formatted(self, style: str, label: str, entry: Entry) -> FormattedEntry:
+        """``entry`` formatted with ``style`` under ``label``. A pybtex style formats an entry's
+        text without its label, so a work cited by many posts, under whatever label, is formatted
+        once per process (about 5 ms each)."""
+        cache = self.__dict__.setdefault("_formatted", {})
+        key = (style, _fingerprint(entry))
+        if key not in cache:
+            cache[key] = _entry_style(style).format_entry(label, entry).text
+        return FormattedEntry(entry.key, cache[key], label)
 
-    def site_keys(self) -> set[str]:
-        """Keys of the site-wide bib files, exactly as spelled there."""
-        data = self.bibdata.data
-        cached = getattr(self, "_site_keys", None)
-        if cached is None or cached[0] is not data:
-            cached = (data, set(data.entries.keys()))
-            self._site_keys = cached
-        return cached[1]
 
-    def env_updated(self) -> list[str]:
-        """Format the reference lists of the documents read in this build; the others keep theirs.
+def get_domain(env: BuildEnvironment) -> CitationsDomain:
+    return env.get_domain("deepdive-citations")  # type: ignore[return-value]
 
-        Labels and targets are per document. A list depends only on its document (read again when
-        it or one of its bib files changes) and on the formatting options, so a list is formatted
-        again only when its document was read or those options changed.
-        """
-        options = self._formatting_options()
-        kept: dict[str, list[Citation]] = {}
-        if self.data.get("formatted_with") == options:
-            for citation in self.citations:
-                docname = citation.bibliography_key.docname
-                refs = self.references.get(docname)
-                if (
-                    docname not in self.reread
-                    and refs
-                    and citation.bibliography_key == refs.bib_key
-                ):
-                    kept.setdefault(docname, []).append(citation)
+
+# -- A post's References, made while it is read ---------------------------------------------------
+
+
+def add_references(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: check every cited key, format the in-text citations and give a document
+    that cites anything its References section (a page with a hand-written ``{bibliography}`` is
+    left to sphinxcontrib-bibtex)."""
+    xrefs = [n for n in doctree.findall(addnodes.pending_xref) if n.get("refdomain") == "cite"]
+    if not xrefs:
+        return
+    env = app.env
+    domain = get_domain(env)
+    docname = env.docname
+    local_file, local = _local_bib(env, docname)
+    for path in _site_paths(app.confdir, app.config):
+        if path.is_file():
+            env.note_dependency(path)
+    cited: list[tuple[addnodes.pending_xref, list[Target]]] = []
+    for xref in xrefs:
+        targets = parse_targets(xref["reftarget"])
+        known = [t for t in targets if t.key in local or t.key in domain.site]
+        for target in targets:
+            if target not in known:
+                _report(_unknown(env, domain, target.key, local, local_file), (docname, xref.line))
+        if len(known) < len(targets):
+            domain.invalid.add(docname)
+            if known:
+                xref["reftarget"] = ",".join(_target_text(t) for t in known)
+        if not known:
+            missing = ", ".join(t.key for t in targets)
+            xref.replace_self(nodes.inline(missing, f"[{missing}?]", classes=["dd-cite-missing"]))
         else:
-            self.data["formatted"] = {}  # entries formatted with other options are of no use
-        self.data["formatted_with"] = options
-        digests = self.data.setdefault("list_digests", {})
-        self.citations.clear()
-        self._by_doc = None
-        self.formatted_now: set[str] = set()
-        self._used_formats: set[tuple[str, str]] = set()
-        style = citation_style(self.env.config).entries()
-        for docname, refs in sorted(self.references.items()):
-            if docname in kept:
-                self.citations.extend(kept[docname])
-            else:
-                digests[docname] = self._format_list(style, docname, refs)
-                self.formatted_now.add(docname)
-        for docname in digests.keys() - self.references.keys():
-            del digests[docname]
-        if not kept:  # every list was formatted now: forget entries no list shows any more
-            self.data["formatted"] = {
-                key: value
-                for key, value in self.data["formatted"].items()
-                if key in self._used_formats
-            }
-        self._format_written_bibliographies()
-        self.reread.clear()
-        return []
+            cited.append((xref, known))
+    keys = list(dict.fromkeys(t.key for _, known in cited for t in known))
+    if not keys or any(True for _ in doctree.findall(bibliography_node)):
+        return  # nothing to list, or the author placed a {bibliography} by hand
+    entries = {key: local[key] if key in local else domain.site[key] for key in keys}
+    line = next((xref.line for xref, _ in cited if xref.line), None)
+    items, anchors = _entry_nodes(doctree, keys, citation_style(env.config).labelled)
+    formatted = _format_entries(domain, env.config, entries, docname, line, local_file, local)
+    backrefs = _format_in_text(app, docname, cited, entries, formatted, anchors)
+    _append_section(doctree, env.config, items, formatted, backrefs)
+    shown = [
+        (key, key in local, _fingerprint(entries[key]), anchors[key], formatted[key].label)
+        for key in keys
+    ]
+    domain.references[docname] = References(
+        keys, entries, set(local) & set(keys), anchors, signature(shown)
+    )
 
-    def _formatting_options(self) -> list[Any]:
-        config = self.env.config
-        return [option(config, "deepdive_citation_style"), bool(config.bibtex_tooltips)]
 
-    def _format_list(self, style, docname: str, refs: References) -> str:
-        """Add ``docname``'s formatted references to ``self.citations``; return a digest of what
-        the Bibliography page takes from them."""
-        bibliography = self.bibliographies[refs.bib_key]
-        entries = [e for e in (self.entry(docname, key) for key in refs.keys) if e is not None]
-        ordered = list(style.sort(entries))
-        shown = []
-        for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
-            fingerprint = _fingerprint(entry)
-            formatted = self._format(style, label, entry, fingerprint, docname, refs)
-            citation_id = bibliography.citation_nodes[entry.key]["ids"][0]
-            self.citations.append(
-                Citation(
-                    citation_id=citation_id,
-                    bibliography_key=refs.bib_key,
-                    key=entry.key,
-                    entry=entry,
-                    formatted_entry=formatted,
-                    tooltip_entry=formatted if self.env.config.bibtex_tooltips else None,
-                )
-            )
-            shown.append((entry.key in refs.local, fingerprint, citation_id))
-        return signature([refs.keys, shown])
+def _site_paths(confdir: str | Path, config: Config) -> list[Path]:
+    return [(Path(confdir) / name).resolve() for name in config.bibtex_bibfiles]
 
-    def resolve_xref(  # type: ignore[override]
-        self,
-        env: BuildEnvironment,
-        fromdocname: str,
-        builder: Builder,
-        typ: str,
-        target: str,
-        node: addnodes.pending_xref,
-        contnode: nodes.Element,
-    ) -> nodes.Element:
-        """In-text citations resolve to the citing document's own list, wherever they are shown.
 
-        An excerpt on the home page or in a feed keeps its post's labels and links to that post's
-        References, not to whichever post happens to cite the same key first.
-        """
-        citing = node.get(CITING_DOC)
-        if citing not in self.references:
-            return super().resolve_xref(env, fromdocname, builder, typ, target, node, contnode)
-        own = self._citations_by_doc().get(citing, {})
-        plaintext = _plaintext_backend()
-        references = []
-        for cited in parse_citation_targets(target):
-            citation = own.get(cited.key)
-            if citation is None:
-                continue  # an unknown key, already reported where it is written
-            title = (
-                citation.tooltip_entry.text.render(plaintext) if citation.tooltip_entry else None
-            )
-            info = SphinxReferenceInfo(
-                builder=builder,
-                fromdocname=fromdocname,
-                todocname=citing,
-                citation_id=citation.citation_id,
-                title=title.replace("\\url ", "") if title else None,
-                pre_text=cited.pre,
-                post_text=cited.post,
-            )
-            references.append((citation.entry, citation.formatted_entry, info))
-        result = nodes.inline(rawsource=target, classes=["bibtex-citation"])
-        result += format_references(self.reference_style, typ, references).render(self.backend)
-        return result
+def _local_bib(env: BuildEnvironment, docname: str) -> tuple[str | None, dict[str, Entry]]:
+    """The post's own ``<name>.bib`` beside its source file, if there is one."""
+    path = Path(env.doc2path(docname)).with_suffix(".bib")
+    if not path.is_file():
+        return None, {}
+    env.note_dependency(path)
+    parser = Parser(encoding=env.config.bibtex_encoding)
+    problems = _parse_into(parser, path)
+    for location, message in problems:
+        _report(message, location, subtype="bibtex")
+    if problems:
+        get_domain(env).invalid.add(docname)
+    return path.relative_to(env.srcdir).as_posix(), dict(parser.data.entries.items())
 
-    def _citations_by_doc(self) -> dict[str, dict[str, Citation]]:
-        """``self.citations`` by document and key; built once per build, after env_updated."""
-        if self._by_doc is None:
-            self._by_doc = {}
-            for citation in self.citations:
-                own = self._by_doc.setdefault(citation.bibliography_key.docname, {})
-                own.setdefault(citation.key, citation)
-        return self._by_doc
 
-    def _format(
-        self, style, label: str, entry: Entry, fingerprint: str, docname: str, refs: References
-    ) -> FormattedEntry:
-        # A work cited by many posts is formatted once: the result depends only on the options
-        # (the cache is emptied when they change), the label and the entry's own fields.
-        cache = self.data.setdefault("formatted", {})
-        key = (label, fingerprint)
-        self._used_formats.add(key)
-        if key in cache:
-            return cache[key]
+def _unknown(
+    env: BuildEnvironment,
+    domain: CitationsDomain,
+    key: str,
+    local: dict[str, Entry],
+    local_file: str | None,
+) -> str:
+    candidates = sorted(domain.site.keys() | local.keys())
+    close = [c for c in candidates if c.lower() == key.lower()]
+    close += [
+        c for c in difflib.get_close_matches(key, candidates, n=3, cutoff=0.6) if c not in close
+    ]
+    suggestion = f" Did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else ""
+    site = ", ".join(env.config.bibtex_bibfiles) or SITE_BIB
+    own = local_file or str(Path(env.doc2path(env.docname, False)).with_suffix(".bib"))
+    return (
+        f"unknown citation key {key!r}.{suggestion} Add an entry with this key to {site} "
+        f"(shared by every post) or to {own} (this post only)"
+    )
+
+
+def _entry_nodes(
+    doctree: nodes.document, keys: list[str], labelled: bool
+) -> tuple[dict[str, nodes.Element], dict[str, str]]:
+    """An empty node for each key's entry, ``ref-<key>`` as its id where that is free."""
+    items: dict[str, nodes.Element] = {}
+    for key in keys:
+        anchor = nodes.make_id(f"ref-{key}")
+        kind = nodes.citation if labelled else nodes.list_item
+        item = kind(ids=[anchor] if anchor not in doctree.ids else [])
+        doctree.note_explicit_target(item, item)
+        items[key] = item
+    return items, {key: item["ids"][0] for key, item in items.items()}
+
+
+def _format_entries(
+    domain: CitationsDomain,
+    config: Config,
+    entries: dict[str, Entry],
+    docname: str,
+    line: int | None,
+    local_file: str | None,
+    local: dict[str, Entry],
+) -> dict[str, FormattedEntry]:
+    """Each entry labelled and formatted in the order the style gives; one that cannot be
+    formatted is reported at the post's first citation."""
+    name = option(config, "deepdive_citation_style")
+    style = _entry_style(name)
+    ordered = list(style.sort(entries.values()))
+    formatted: dict[str, FormattedEntry] = {}
+    for label, entry in zip(style.format_labels(ordered), ordered, strict=True):
         try:
-            cache[key] = style.format_entry(label, entry)
+            formatted[entry.key] = domain.formatted(name, label, entry)
         except FieldIsMissing as error:
-            where = (
-                refs.local_file
-                if entry.key in refs.local
-                else ", ".join(self.env.config.bibtex_bibfiles)
-            )
+            where = local_file if entry.key in local else ", ".join(config.bibtex_bibfiles)
             _report(
                 f"the entry {entry.key!r} in {where} cannot be formatted: {error}; "
                 "add the missing field to the entry",
-                (docname, refs.line),
+                (docname, line),
                 subtype="bibtex",
             )
-            self.invalid.add(docname)  # formatted (and reported) again on the next build
-            return FormattedEntry(entry.key, Tag("b", str(error)), label)
-        return cache[key]
-
-    def _format_written_bibliographies(self) -> None:
-        """A ``{bibliography}`` written by hand is formatted as sphinxcontrib-bibtex does."""
-        auto = {refs.bib_key for refs in self.references.values()}
-        written = [key for key in self.bibliographies if key not in auto]
-        self.written_now = {key.docname for key in written}
-        if not written:
-            return
-        docnames = list(get_docnames(self.env))
-        config = self.env.config
-        for bib_key in written:
-            bibliography = self.bibliographies[bib_key]
-            for entry, formatted, tooltip in self.get_formatted_entries(
-                bib_key, docnames, config.bibtex_tooltips, config.bibtex_tooltips_style
-            ):
-                key = bibliography.keyprefix + formatted.key
-                self.citations.append(
-                    Citation(
-                        bibliography.citation_nodes[key]["ids"][0],
-                        bib_key,
-                        key,
-                        entry,
-                        formatted,
-                        tooltip,
-                    )
-                )
+            domain.invalid.add(docname)  # formatted (and reported) again on the next build
+            formatted[entry.key] = FormattedEntry(entry.key, Tag("b", str(error)), label)
+    return formatted
 
 
-def get_domain(env: BuildEnvironment) -> CitationDomain:
-    return env.get_domain("cite")  # type: ignore[return-value]
-
-
-class AddReferences(SphinxTransform):
-    """Check every cited key and give a document that cites anything its References section."""
-
-    default_priority = 850  # before doctree-read (880), so the page TOC lists the section
-
-    def apply(self) -> None:
-        xrefs = [
-            n for n in self.document.findall(addnodes.pending_xref) if n.get("refdomain") == "cite"
+def _format_in_text(
+    app: Sphinx,
+    docname: str,
+    cited: list[tuple[addnodes.pending_xref, list[Target]]],
+    entries: dict[str, Entry],
+    formatted: dict[str, FormattedEntry],
+    anchors: dict[str, str],
+) -> dict[str, list[str]]:
+    """Replace each citation by its text, linked to the entries; return the ids of the citations
+    of each key, for the links back."""
+    style = _reference_style(option(app.config, "deepdive_citation_style"))
+    plaintext = _plaintext_backend()
+    titles = {
+        key: entry.text.render(plaintext).replace("\\url ", "")
+        if app.config.bibtex_tooltips
+        else None
+        for key, entry in formatted.items()
+    }
+    backrefs: dict[str, list[str]] = {key: [] for key in entries}
+    for xref, known in cited:
+        info = [
+            SphinxReferenceInfo(
+                builder=app.builder,
+                fromdocname=docname,
+                todocname=docname,
+                citation_id=anchors[t.key],
+                title=titles[t.key],
+                pre_text=t.pre,
+                post_text=t.post,
+            )
+            for t in known
         ]
-        if not xrefs:
-            return
-        domain = get_domain(self.env)
-        docname = self.env.docname
-        local_file, local = self._local_bib(docname)
-        for path in domain.bibdata.bibfiles:
-            self.env.note_dependency(path)
-        cited: list[str] = []
-        for xref in xrefs:
-            xref[CITING_DOC] = docname
-            cited.extend(self._check(domain, xref, local, local_file))
-        keys = list(dict.fromkeys(cited))
-        if not keys or any(True for _ in self.document.findall(bibliography_node)):
-            return  # nothing to list, or the author placed a {bibliography} by hand
-        bib_key, line = self._append_section(domain, keys, xrefs)
-        domain.references[docname] = References(bib_key, keys, line, local_file, local)
-
-    def _local_bib(self, docname: str) -> tuple[str | None, dict[str, Entry]]:
-        """The post's own ``<name>.bib`` beside its source file, if there is one."""
-        path = Path(self.env.doc2path(docname)).with_suffix(".bib")
-        if not path.is_file():
-            return None, {}
-        self.env.note_dependency(path)
-        relative = path.relative_to(self.env.srcdir).as_posix()
-        parser = Parser(encoding=self.config.bibtex_encoding)
-        problems = _parse_into(parser, path)
-        for location, message in problems:
-            _report(message, location, subtype="bibtex")
-        if problems:
-            get_domain(self.env).invalid.add(docname)
-        data = parser.data
-        return relative, dict(data.entries.items())
-
-    def _check(
-        self,
-        domain: CitationDomain,
-        xref: addnodes.pending_xref,
-        local: dict[str, Entry],
-        local_file: str | None,
-    ) -> list[str]:
-        """The known keys of one citation; each unknown key is reported where it is written."""
-        targets = list(parse_citation_targets(xref["reftarget"]))
-        known = [t for t in targets if t.key in local or t.key in domain.site_keys()]
-        for target in targets:
-            if target not in known:
-                _report(
-                    self._unknown(domain, target.key, local, local_file),
-                    (self.env.docname, xref.line),
-                )
-        if len(known) == len(targets):
-            return [t.key for t in known]
-        domain.invalid.add(self.env.docname)
-        ref_id = xref["ids"][0] if xref["ids"] else None
-        domain.data["citation_refs"] = [
-            ref._replace(targets=known) if ref.citation_ref_id == ref_id else ref
-            for ref in domain.citation_refs
+        references = [
+            (entries[t.key], formatted[t.key], i) for t, i in zip(known, info, strict=True)
         ]
-        if known:
-            xref["reftarget"] = ",".join(_target_text(t) for t in known)
+        text = format_references(style, xref["reftype"], references)
+        result = nodes.inline(xref["reftarget"], "", classes=["bibtex-citation"], ids=xref["ids"])
+        result += text.render(_docutils_backend())
+        xref.replace_self(result)
+        for target in known:
+            backrefs[target.key].extend(xref["ids"])
+    return backrefs
+
+
+def _append_section(
+    doctree: nodes.document,
+    config: Config,
+    items: dict[str, nodes.Element],
+    formatted: dict[str, FormattedEntry],
+    backrefs: dict[str, list[str]],
+) -> None:
+    """The References section at the end of the post: ``[label]`` citations, or for author-year
+    a plain list whose entries end with links back to the text."""
+    title = option(config, "deepdive_references_title")
+    section = nodes.section("", classes=["dd-references"])
+    section += nodes.title(title, title)
+    section["names"].append(nodes.fully_normalize_name(title))
+    doctree.note_implicit_target(section, section)
+    labelled = citation_style(config).labelled
+    listing = nodes.container() if labelled else nodes.bullet_list(classes=["dd-references__list"])
+    for key, entry in formatted.items():  # in the style's order
+        item = items[key]
+        paragraph = _docutils_backend().paragraph(entry)
+        _link_urls(paragraph)
+        if labelled:
+            if backrefs[key]:
+                item["backrefs"] = backrefs[key]
+            item += nodes.label("", entry.label, support_smartquotes=False)
         else:
-            missing = ", ".join(t.key for t in targets)
-            xref.replace_self(nodes.inline(missing, f"[{missing}?]", classes=["dd-cite-missing"]))
-        return [t.key for t in known]
-
-    def _unknown(
-        self, domain: CitationDomain, key: str, local: dict[str, Entry], local_file: str | None
-    ) -> str:
-        candidates = sorted(domain.site_keys() | set(local))
-        close = [c for c in candidates if c.lower() == key.lower()]
-        close += [
-            c for c in difflib.get_close_matches(key, candidates, n=3, cutoff=0.6) if c not in close
-        ]
-        suggestion = f" Did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else ""
-        site = ", ".join(self.config.bibtex_bibfiles) or SITE_BIB
-        own = local_file or str(
-            Path(self.env.doc2path(self.env.docname, False)).with_suffix(".bib")
-        )
-        return (
-            f"unknown citation key {key!r}.{suggestion} Add an entry with this key to {site} "
-            f"(shared by every post) or to {own} (this post only)"
-        )
-
-    def _append_section(
-        self, domain: CitationDomain, keys: list[str], xrefs: list[addnodes.pending_xref]
-    ) -> tuple[BibliographyKey, int | None]:
-        document = self.document
-        title = option(self.config, "deepdive_references_title")
-        section = nodes.section("", classes=["dd-references"])
-        section += nodes.title(title, title)
-        section["names"].append(nodes.fully_normalize_name(title))
-        document.note_implicit_target(section, section)
-        bibnode = bibliography_node("", docname=self.env.docname)
-        document.note_explicit_target(bibnode, bibnode)
-        citation_nodes = {}
-        for key in keys:
-            anchor = nodes.make_id(f"ref-{key}")
-            citation = nodes.citation(ids=[anchor] if anchor not in document.ids else [])
-            document.note_explicit_target(citation, citation)
-            citation_nodes[key] = citation
-        section += bibnode
-        tops = [child for child in document.children if isinstance(child, nodes.section)]
-        (tops[0] if len(tops) == 1 else document).append(section)
-        line = next((x.line for x in xrefs if x.line), None)
-        bib_key = BibliographyKey(docname=self.env.docname, id_=bibnode["ids"][0])
-        domain.bibliographies[bib_key] = BibliographyValue(
-            line=line or 0,
-            bibfiles=list(domain.bibdata.bibfiles),
-            style=option(self.config, "deepdive_citation_style"),
-            list_="citation",
-            enumtype="arabic",
-            start=1,
-            labelprefix="",
-            keyprefix="",
-            filter_=ast.parse("docname in docnames"),
-            citation_nodes=citation_nodes,
-            keys=[],
-        )
-        return bib_key, line
+            for number, backref in enumerate(backrefs[key], 1):
+                text = "↩" if len(backrefs[key]) == 1 else f"↩{number}"
+                paragraph += [
+                    nodes.Text(" "),
+                    nodes.reference(
+                        "",
+                        text,
+                        refid=backref,
+                        reftitle="Back to the citation",
+                        classes=["dd-backref"],
+                    ),
+                ]
+        item += paragraph
+        listing += item
+    section += listing
+    tops = [child for child in doctree.children if isinstance(child, nodes.section)]
+    (tops[0] if len(tops) == 1 else doctree).append(section)
 
 
-def _target_text(target: CitationTarget) -> str:
-    pre = f"{{{target.pre}}}" if target.pre else ""
-    post = f"{{{target.post}}}" if target.post else ""
-    return f"{pre}{target.key}{post}"
-
-
-class UnlabelledReferences(SphinxPostTransform):
-    """Author–year lists show no ``[1]`` labels: each entry becomes a plain list item."""
-
-    # After sphinxcontrib-bibtex fills the list (5), before references are resolved (10).
-    default_priority = 6
-    formats = ("html",)
-
-    def run(self, **kwargs: Any) -> None:
-        refs = get_domain(self.env).references.get(self.env.docname)
-        if refs is None or citation_style(self.config).labelled:
-            return
-        for container in list(self.document.findall(nodes.container)):
-            if refs.bib_key.id_ in container["ids"]:
-                container.replace_self(_unlabelled(container))
-
-
-def _unlabelled(container: nodes.container) -> nodes.bullet_list:
-    """The citations of ``container`` as list items, each ending with links back to the text."""
-    items = nodes.bullet_list(classes=["dd-references__list"])
-    for citation in container.findall(nodes.citation):
-        item = nodes.list_item(ids=citation["ids"])
-        item += [c.deepcopy() for c in citation.children if not isinstance(c, nodes.label)]
-        backrefs = citation.get("backrefs", [])
-        paragraph = next(iter(item.findall(nodes.paragraph)), None)
-        for number, backref in enumerate(backrefs if paragraph is not None else [], 1):
-            text = "↩" if len(backrefs) == 1 else f"↩{number}"
-            paragraph += [
-                nodes.Text(" "),
-                nodes.reference(
-                    "", text, refid=backref, reftitle="Back to the citation", classes=["dd-backref"]
-                ),
-            ]
-        items += item
-    return items
+def _link_urls(node: nodes.Element) -> None:
+    r"""A ``\url `` that pybtex leaves before a URL becomes a link to it."""
+    children = list(node.children)
+    for child, following in zip(children, [*children[1:], None], strict=True):
+        if isinstance(child, nodes.Text):
+            if child.endswith("\\url ") and isinstance(following, nodes.Text):
+                node.replace(child, nodes.Text(child[:-5]))
+                link = nodes.reference(refuri=following.astext())
+                link += nodes.Text(following.astext())
+                node.replace(following, link)
+        elif isinstance(child, nodes.Element):
+            _link_urls(child)
 
 
 # -- The Bibliography page -------------------------------------------------------------------------
@@ -545,33 +483,30 @@ def bibliography_context(app: Sphinx, pagename: str) -> dict[str, Any]:
     """Every work cited anywhere, sorted by author and year, with links to the citing posts."""
     domain = get_domain(app.env)
     posts = get_posts(app.env)
-    anchors = {(c.bibliography_key.docname, c.key): c.citation_id for c in domain.citations}
     # A work is a site-wide key, or a key of one post's own .bib: ("", key) or (docname, key).
     citing: dict[tuple[str, str], list[str]] = {}
     entries: dict[tuple[str, str], Entry] = {}
     for docname, refs in domain.references.items():
         for key in refs.keys:
-            entry = domain.entry(docname, key)
-            if entry is not None:
-                work = (docname if key in refs.local else "", key)
-                citing.setdefault(work, []).append(docname)
-                entries[work] = entry
-    sorting = AuthorYearStyle().sorting_style
-    formatting = NumericStyle()
+            work = (docname if key in refs.local else "", key)
+            citing.setdefault(work, []).append(docname)
+            entries[work] = refs.entries[key]
+    sorting = _entry_style("author-year").sorting_style
+    formatting = _entry_style("numeric")
     result: list[Work] = []
     used: set[str] = set()
     for work in sorted(entries, key=lambda w: (sorting.sorting_key(entries[w]), w)):
         entry = entries[work]
         try:
-            paragraph = pybtex_docutils.Backend().paragraph(formatting.format_entry("", entry))
+            paragraph = _docutils_backend().paragraph(formatting.format_entry("", entry))
         except FieldIsMissing as error:
             paragraph = nodes.paragraph("", f"{entry.key}: {error}")
-        node_text_transform(paragraph)
+        _link_urls(paragraph)
         links = [
             (
                 _doc_title(app, posts, docname),
                 app.builder.get_relative_uri(pagename, docname)
-                + (f"#{anchors[docname, entry.key]}" if (docname, entry.key) in anchors else ""),
+                + f"#{domain.references[docname].anchors[entry.key]}",
             )
             for docname in sorted(
                 citing[work], key=lambda d: _post_sort_key(posts, d), reverse=True
@@ -633,19 +568,12 @@ def collect_bibliography_page(app: Sphinx) -> Iterator[LazyPage]:
 
 def bibliography_inputs(app: Sphinx) -> list[Any]:
     """What the Bibliography page is made from, without formatting any entry: each citing post's
-    title and date, and a digest of its reference list (keys, entries' fields and anchors), kept
-    from the build that formatted the list."""
+    title and date, and the digest of its reference list (keys, entries' fields and anchors)."""
     domain = get_domain(app.env)
     posts = get_posts(app.env)
-    digests = domain.data.get("list_digests", {})
     return [
-        [
-            docname,
-            _doc_title(app, posts, docname),
-            _post_sort_key(posts, docname),
-            digests.get(docname),
-        ]
-        for docname in sorted(domain.references)
+        [docname, _doc_title(app, posts, docname), _post_sort_key(posts, docname), refs.digest]
+        for docname, refs in sorted(domain.references.items())
     ]
 
 
@@ -682,21 +610,20 @@ def citation_style(config: Config) -> CitationStyle:
 
 
 def load_bibfiles(app: Sphinx) -> None:
-    """``builder-inited``, before sphinxcontrib-bibtex: parse the site's bib files ourselves.
-
-    sphinxcontrib-bibtex stops with a traceback on a BibTeX syntax error. We parse the files the
-    same way, but report each bad entry at its file and line and keep the good ones; the parsed
-    data is then up to date, so sphinxcontrib-bibtex uses it as it is. The problems are kept, and
-    reported again on every build until the file is fixed.
-    """
+    """``builder-inited``: parse the site's bib files when they changed, each bad entry reported
+    at its file and line and the good ones kept. The problems are kept too, and reported again on
+    every build until the files are fixed."""
     domain = get_domain(app.env)
-    paths = [(Path(app.confdir) / name).resolve() for name in app.config.bibtex_bibfiles]
+    paths = _site_paths(app.confdir, app.config)
     encoding = app.config.bibtex_encoding
-    if is_bibdata_outdated(domain.bibdata, paths, encoding):
+    stamp = [encoding] + [
+        (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else str(path)
+        for path in paths
+    ]
+    site = domain.data["site"]
+    if site is None or site.stamp != stamp:
         parser = Parser(encoding=encoding)
-        files: dict[Path, BibFile] = {}
         problems: list[tuple[str, str]] = []
-        seen: dict[str, None] = {}
         for path in paths:
             if not path.is_file():
                 problems.append(
@@ -704,18 +631,14 @@ def load_bibfiles(app: Sphinx) -> None:
                 )
             else:
                 problems.extend(_parse_into(parser, path))
-            keys = dict.fromkeys(k for k in parser.data.entries if k not in seen)
-            seen.update(keys)
-            files[path] = BibFile(mtime=get_mtime(path), keys=keys)
-        domain.data["bibdata"] = BibData(encoding=encoding, bibfiles=files, data=parser.data)
-        domain.data["bib_problems"] = problems
-    for location, message in domain.data.get("bib_problems", []):
+        site = domain.data["site"] = SiteBib(stamp, dict(parser.data.entries.items()), problems)
+    for location, message in site.problems:
         _report(message, location, subtype="bibtex")
 
 
 def _parse_into(parser: Parser, path: Path) -> list[tuple[str, str]]:
     """Parse ``path`` with ``parser``; each error as (``file:line``, message), good entries kept."""
-    with capture_errors() as errors:
+    with pybtex.errors.capture() as errors:
         try:
             parser.parse_file(path)
         except PybtexError as error:  # e.g. an undecodable file: nothing of it can be read
@@ -757,11 +680,6 @@ def _entry_of(error: PybtexError, path: Path) -> tuple[int | None, str | None]:
     return getattr(error, "lineno", None), None
 
 
-def set_reference_style(app: Sphinx) -> None:
-    """``builder-inited``, after sphinxcontrib-bibtex: in-text citations follow our style."""
-    get_domain(app.env).reference_style = citation_style(app.config).references()
-
-
 def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: rewrite the pages showing excerpts whose citations now read differently.
 
@@ -769,23 +687,8 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     page shows its first paragraph too, and Sphinx would not rewrite that page. The pages with
     excerpts are those linkindex.refresh_links names for listings: the root and categories.
     """
-    domain = get_domain(env)
     previous = getattr(env, "deepdive_citation_signatures", None)
-    fresh = domain.formatted_now | domain.written_now
-    plaintext = _plaintext_backend()
-    shown: dict[str, list[tuple[str, str, str]]] = {}
-    signatures: dict[str, str] = {}
-    for citation in domain.citations:
-        docname = citation.bibliography_key.docname
-        if previous is not None and docname not in fresh and docname in previous:
-            signatures[docname] = previous[docname]  # its list was not formatted again
-            continue
-        formatted = citation.formatted_entry
-        shown.setdefault(docname, []).append(
-            (citation.key, formatted.label, formatted.text.render(plaintext))
-        )
-    # Digests: only equality matters, and the environment is read and written on every build.
-    signatures.update({docname: signature(entries) for docname, entries in shown.items()})
+    signatures = {docname: refs.digest for docname, refs in get_domain(env).references.items()}
     env.deepdive_citation_signatures = signatures
     if previous is None:
         return []
@@ -801,10 +704,10 @@ def rewrite_stale_excerpts(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 def _excerpt_cites(excerpt: list[nodes.Node]) -> bool:
     return any(
-        xref.get("refdomain") == "cite"
+        "bibtex-citation" in inline["classes"]
         for node in excerpt
         if isinstance(node, nodes.Element)
-        for xref in node.findall(addnodes.pending_xref)
+        for inline in node.findall(nodes.inline)
     )
 
 
@@ -829,17 +732,21 @@ def accessible_reference_list(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinxcontrib.bibtex")
-    app.connect("html-page-context", accessible_reference_list)
+    app.setup_extension("deepdive.compat.bibtex")
     for name, (default, rebuild, _) in OPTIONS.items():
         app.add_config_value(name, default, rebuild, types=(str,))
-    app.add_domain(CitationDomain, override=True)
+    app.add_domain(CitationsDomain)
     app.add_role("cite", CheckedCiteRole(), override=True)
-    app.add_transform(AddReferences)
-    app.add_post_transform(UnlabelledReferences)
+    for role in sorted({r for style in STYLES.values() for r in style.references().role_names()}):
+        app.add_role_to_domain("cite", role, CheckedCiteRole(), override=True)
     app.connect("config-inited", check_config)
-    app.connect("builder-inited", load_bibfiles, priority=400)
-    app.connect("builder-inited", set_reference_style, priority=600)
+    # After sphinxcontrib-bibtex parses the same files (deepdive.compat.bibtex).
+    app.connect("builder-inited", load_bibfiles, priority=AFTER_BIBTEX_PARSES + 1)
     app.connect("env-get-outdated", reread_invalid)
-    app.connect("env-updated", rewrite_stale_excerpts, priority=600)  # after bibtex's (500)
+    # After math (400), so excerpts keep typeset equations; before the table of contents and
+    # the posts' excerpts (500), so the page TOC lists References and excerpts show citations.
+    app.connect("doctree-read", add_references, priority=450)
+    app.connect("env-updated", rewrite_stale_excerpts)
+    app.connect("html-page-context", accessible_reference_list)
     app.connect("html-collect-pages", only_changed(collect_bibliography_page))
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
