@@ -27,7 +27,9 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     (documents not rewritten, listing pages kept from the last build), then sort the queue."""
     if exception or "sphinx_sitemap" not in app.extensions or app.builder.format != "html":
         return
-    links = getattr(app.env.app, "sitemap_links", None)
+    links = getattr(
+        app, "sitemap_links", None
+    )  # sphinx-sitemap reads it as env.app, the same object
     if links is None:
         return
     from sphinx_sitemap import add_html_link
@@ -64,7 +66,7 @@ def record_builder_type(app: Sphinx) -> None:
     """What sphinx-sitemap's ``record_builder_type`` does, with a queue local to this process."""
     builder = app.builder
     builder.env.is_directory_builder = type(builder).__name__ == "DirectoryHTMLBuilder"
-    builder.env.app.sitemap_links = queue.Queue()
+    app.sitemap_links = queue.Queue()
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -75,7 +75,7 @@ class KatexServer:
         node = shutil.which("node")
         if node is None:
             raise SetupError(
-                "deepdive: Node.js (18 or newer) is needed to typeset math and `node` is not "
+                "deepdive: Node.js (20 or newer) is needed to typeset math and `node` is not "
                 "on PATH; install it (e.g. `apt-get install nodejs`) and run `make html`"
             )
         env = {**os.environ, "NODE_PATH": str(node_modules())}
