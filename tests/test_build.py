@@ -229,6 +229,22 @@ def test_the_build_collects_garbage_less_often_than_python_by_default(tmp_path: 
     assert (srcdir / "thresholds.txt").read_text() == repr(THRESHOLDS)
 
 
+def test_the_finished_build_is_frozen_out_of_the_interpreter_s_last_collection(
+    tmp_path: Path,
+) -> None:
+    # conf.py runs inside the build; its exit handler runs after the build, before the
+    # interpreter's final collection, and sees how many objects that collection will skip.
+    record = (
+        "import atexit, gc, pathlib\n"
+        "_out = pathlib.Path.cwd() / 'frozen.txt'\n"
+        "atexit.register(lambda: _out.write_text(str(gc.get_freeze_count())))\n"
+    )
+    srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")}, record)
+    built = make_html(srcdir)
+    assert built.returncode == 0, built.output[-3000:]
+    assert int((srcdir / "frozen.txt").read_text()) > 100_000  # the environment and doctrees
+
+
 def test_the_build_exits_like_any_python_program_so_a_profiler_can_write_its_report(
     tmp_path: Path,
 ) -> None:

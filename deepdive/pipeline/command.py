@@ -257,6 +257,7 @@ def run(argv: list[str], inputs: str | None) -> int:
     gctuning.tune()
     report_failures_in_one_line()
     returncode = sphinx_build(argv)
+    gctuning.leave_to_exit()
     invocation = parse(argv) if inputs else None
     if returncode == 0 and invocation and invocation.doctreedir.is_dir():
         # The inputs as they were when the build started: a file saved during the build makes the
