@@ -315,6 +315,22 @@ def test_an_unknown_key_fails_the_build_naming_file_line_key_and_close_matches(b
     assert "Traceback" not in build.output
 
 
+def test_an_unknown_key_inside_a_paragraph_is_reported_at_its_own_line(build_site):
+    text = post(
+        "2024-05-01",
+        "Deep",
+        """
+        A paragraph that runs
+        over three lines and cites
+        {cite:p}`welling2011bayesian` and then {cite:t}`nosuchkey2020` on its third.
+    """,
+    )
+    build = build_site(site(a=POST_A, deep=text))
+    assert build.returncode != 0
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "nosuchkey2020" in row)
+    assert re.search(rf"posts/2024/deep\.md:{line}: WARNING: unknown citation key", build.output)
+
+
 def test_an_unknown_key_suggests_the_key_spelled_another_way(build_site):
     build = build_site(site(a=post("2024-01-01", "Post A", "{cite:p}`Hoffman2014NUTS`")))
     assert build.returncode != 0

@@ -37,6 +37,7 @@ from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 
 from deepdive.compat.bibtex import AFTER_BIBTEX_PARSES
 from deepdive.post.model import get_posts
+from deepdive.post.sourcelines import inline_lines
 from deepdive.research.bibtex_styles import STYLES, CitationStyle
 from deepdive.site.pagecache import LazyPage, only_changed, signature
 from deepdive.site.render import render_fragment
@@ -246,12 +247,13 @@ def add_references(app: Sphinx, doctree: nodes.document) -> None:
         if path.is_file():
             env.note_dependency(path)
     cited: list[tuple[addnodes.pending_xref, list[Target]]] = []
-    for xref in xrefs:
+    lines = inline_lines([(xref, xref["reftarget"]) for xref in xrefs])
+    for xref, line in zip(xrefs, lines, strict=True):
         targets = parse_targets(xref["reftarget"])
         known = [t for t in targets if t.key in local or t.key in domain.site]
         for target in targets:
             if target not in known:
-                _report(_unknown(env, domain, target.key, local, local_file), (docname, xref.line))
+                _report(_unknown(env, domain, target.key, local, local_file), (docname, line))
         if len(known) < len(targets):
             domain.invalid.add(docname)
             if known:

@@ -35,6 +35,7 @@ from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 from deepdive.errors import SetupError
+from deepdive.post.sourcelines import inline_lines
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -253,29 +254,11 @@ def typeset_document(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def formula_lines(formulas: list[nodes.Element]) -> list[int | None]:
-    """The source line of each formula, in document order.
-
-    MyST gives inline math the line of the paragraph it is in (docutils stamps the paragraph's
-    line on it): the formula's is the paragraph's line plus the line breaks before it in the
-    paragraph's source text, found in order (so a formula written twice is found twice).
-    """
-    searched_from: dict[int, int] = {}
-    lines: list[int | None] = []
-    for node in formulas:
-        holder = node.parent
-        while holder is not None and not (holder.line and holder.rawsource):
-            holder = holder.parent
-        if not isinstance(node, nodes.math) or holder is None:
-            lines.append(node.line)
-            continue
-        tex = node.astext()
-        start = holder.rawsource.find(tex, searched_from.get(id(holder), 0))
-        if start < 0:
-            lines.append(holder.line)
-            continue
-        searched_from[id(holder)] = start + len(tex)
-        lines.append(holder.line + holder.rawsource.count("\n", 0, start))
-    return lines
+    """The source line of each formula, in document order: inline math at its own line within its
+    paragraph, display math at the line docutils gives it."""
+    inline = [(node, node.astext()) for node in formulas if isinstance(node, nodes.math)]
+    found = iter(inline_lines(inline))
+    return [next(found) if isinstance(node, nodes.math) else node.line for node in formulas]
 
 
 def _math_counts(env: BuildEnvironment) -> dict[str, tuple[int, int]]:
