@@ -109,9 +109,9 @@ live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0
 		--re-ignore '(^|/)(_build|\.venv[^/]*|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port $(PORT) . $(BUILDDIR)/live
 
-serve: ## serve the built site at http://127.0.0.1:8000 as GitHub Pages would (run make html first)
+serve: $(INSTALLED) ## serve the built site as GitHub Pages would, under its base path (run make html first)
 	@test -f $(BUILDDIR)/html/index.html || { echo "Nothing to serve: $(BUILDDIR)/html has no index.html; run make html first" >&2; exit 1; }
-	$(PYTHON) -m http.server --bind 127.0.0.1 --directory $(BUILDDIR)/html $(PORT)
+	$(BIN)/python -m deepdive.tools.serve $(BUILDDIR)/html --port $(PORT)
 
 # pytest's exit code 5 means it collected no test: never a pass.
 test: $(INSTALLED_DEV) $(NODE_INSTALLED) ## run the test suite (builds real sites)

@@ -3,13 +3,8 @@ GitHub Pages, and a browser tab that records console errors, failed and foreign 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from deepdive.tools.linkcheck import published_path
+from deepdive.tools.serve import Server, serve_site  # noqa: F401 - the tests' server
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node" / "node_modules"
@@ -95,71 +90,6 @@ class SitePages:
         series = [link for link in series if link.startswith("series/")]
         series = series or page_dirs(outdir, "series/*/index.html")
         return cls(outdir, posts, post, tags[0], series[0] if series else None)
-
-
-class SiteHandler(SimpleHTTPRequestHandler):
-    """Serves a build as GitHub Pages would: under ``base``, with /404.html for unknown paths."""
-
-    base = "/"
-
-    def send_head(self):  # noqa: ANN201 - http.server's own signature
-        url = urlsplit(self.path)
-        if url.path + "/" == self.base:
-            self.send_response(301)
-            self.send_header("Location", self.base)
-            self.end_headers()
-            return None
-        if not url.path.startswith(self.base):
-            self.send_error(404, "outside the site")
-            return None
-        self.path = "/" + url.path.removeprefix(self.base) + (f"?{url.query}" if url.query else "")
-        if os.path.exists(self.translate_path(self.path)):
-            return super().send_head()
-        self.send_not_found_page()
-        return None
-
-    def send_not_found_page(self) -> None:
-        page = (
-            Path(self.directory) / "404.html"
-        )  # the one file GitHub Pages answers unknown paths with
-        if not page.is_file():
-            self.send_error(
-                404, "the build has no 404.html at its root, so GitHub Pages shows its own"
-            )
-            return
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
-        pass
-
-
-@dataclass(frozen=True)
-class Server:
-    origin: str  # http://127.0.0.1:PORT
-    base: str  # http://127.0.0.1:PORT/blog/
-
-    def url(self, page: str = "") -> str:
-        return self.base + page
-
-
-@contextlib.contextmanager
-def serve_site(outdir: Path) -> Iterator[Server]:
-    """Serve a built site on a free local port, under the path it has in production."""
-    handler = type("Handler", (SiteHandler,), {"base": published_path(outdir)})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(outdir)))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
-        yield Server(origin, origin + handler.base)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 # -- The browser ----------------------------------------------------------------------------------
