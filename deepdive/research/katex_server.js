@@ -1,4 +1,4 @@
-// Typesets TeX for deepdive/math.py: one JSON request per line on stdin, one answer per line on stdout.
+// Typesets TeX for deepdive/research/math.py: one JSON request per line on stdin, one answer per line on stdout.
 //
 //   started as:  node katex_server.js '{"macros": {"\\R": "\\mathbb{R}"}}'
 //   request:     {"id": 1, "items": [["x^2", false], ["\\int f", true]]}

@@ -1,4 +1,4 @@
-/* Deep Dives hover previews (deepdive/previews.py): hovering, focusing or tapping a citation, a
+/* Deep Dives hover previews (deepdive/research/previews.py): hovering, focusing or tapping a citation, a
  * footnote reference, an equation reference or a link to another page of the site shows what it
  * points to in a small tooltip, without leaving the page.
  *
