@@ -117,3 +117,15 @@ def test_a_script_a_post_injects_never_gets_a_hash_wherever_it_lands(build_site,
     assert_injected_blocked_and_theme_allowed(build, f"posts/2024/{attack}/")
     # The home page shows the post's excerpt, raw HTML included.
     assert_injected_blocked_and_theme_allowed(build, "")
+
+
+def test_with_the_policy_off_pages_get_none_and_keep_no_content_markers(build_site):
+    build = build_site(
+        {"posts/2024/raw.md": post(body="Before.\n\n<div>raw</div>\n\nAfter.")},
+        "deepdive_csp = False\n",
+    )
+    assert build.returncode == 0, build.output
+    html = build.text("posts/2024/raw/index.html")
+    assert "<div>raw</div>" in html
+    assert "Content-Security-Policy" not in html
+    assert "deepdive-content" not in html

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from deepdive.tools.serve import serve_site
+from deepdive.tools.serve import main, serve_site
 
 HOME = '<link rel="canonical" href="https://user.github.io/blog/"><p>home</p>'
 
@@ -53,3 +54,14 @@ def test_the_bare_host_and_the_path_without_its_slash_lead_to_the_site(site):
 def test_an_unknown_address_gets_the_site_s_404_page_with_status_404(site):
     with serve_site(site) as server:
         assert fetch(server.url("posts/no-such-post/")) == (404, b"<p>not here</p>", None)
+
+
+def test_a_port_already_in_use_is_one_line_naming_another(site, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main([str(site), "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert f"Cannot serve at 127.0.0.1:{port}" in error and "PORT=" in error
+    assert "Traceback" not in error

@@ -109,7 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Nothing to serve: {args.site} has no index.html; run make html first", file=sys.stderr
         )
         return 1
-    httpd = make_server(args.site, args.host, args.port, quiet=False)
+    try:
+        httpd = make_server(args.site, args.host, args.port, quiet=False)
+    except OSError as error:
+        print(
+            f"Cannot serve at {args.host}:{args.port}: {error.strerror}; "
+            "pick another port, e.g. make serve PORT=8001",
+            file=sys.stderr,
+        )
+        return 1
     url = f"http://{args.host}:{httpd.server_address[1]}{httpd.site_base}"  # type: ignore[attr-defined]
     print(f"Serving {args.site} at {url} as GitHub Pages would; Ctrl-C stops.", flush=True)
     with contextlib.suppress(KeyboardInterrupt), httpd:
