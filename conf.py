@@ -73,9 +73,6 @@ myst_enable_extensions = [
     "attrs_inline",
 ]
 myst_heading_anchors = 3
-# Math is typeset at build time (deepdive.research.math): MyST need not configure MathJax, and
-# doing so changed `mathjax4_config` on every build, so Sphinx said the configuration changed.
-myst_update_mathjax = False
 
 # -- Notebooks ---------------------------------------------------------------------------------
 # A post may be a Jupyter notebook (.ipynb, front matter in its first Markdown cell) or a MyST text

@@ -42,6 +42,7 @@ FEATURES = (
     "deepdive.compat.sitemap",
     "deepdive.site.csp",
     "deepdive.compat.pygments",
+    "deepdive.compat.settled_config",
     "deepdive.research.previews",
     "deepdive.research.sidenotes",
     "deepdive.pipeline.finish",

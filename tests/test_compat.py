@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.writers.html5 import HTML5Translator
@@ -59,3 +60,13 @@ def test_sphinxcontrib_bibtex_still_stops_the_build_on_a_bibtex_syntax_error(tmp
     )
     assert build.returncode != 0
     assert "premature end of file" in build.stderr, build.stderr
+
+
+def test_the_folders_the_theme_and_copybutton_add_are_still_where_settled_config_expects():
+    from types import SimpleNamespace
+
+    from deepdive.compat.settled_config import copybutton_static, pydata_components
+
+    config = SimpleNamespace(extensions=["sphinx_copybutton"], html_theme="pydata_sphinx_theme")
+    assert (Path(copybutton_static(config)) / "copybutton.css").is_file()
+    assert (Path(pydata_components(config)) / "theme-switcher.html").is_file()

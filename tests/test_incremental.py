@@ -244,6 +244,20 @@ def test_the_sitemap_still_lists_every_page_after_a_one_post_edit(tmp_path):
     assert sitemap_locations(out) == before
 
 
+def test_a_rebuild_with_conf_py_untouched_says_nothing_about_the_configuration(tmp_path):
+    """The theme, sphinx-copybutton and Sphinx itself used to change settings as the build started,
+    so every rebuild said "The configuration has changed (4 options: ...)"."""
+    src = write_site(tmp_path / "src", initial_files(), CONF)
+    out = tmp_path / "out"
+    assert sphinx_build(src, out, "-j", "2").returncode == 0
+    change_body(src, 3)
+    again = sphinx_build(src, out, "-j", "2")
+    assert again.returncode == 0, again.output
+    assert "loading pickled environment" in again.output
+    assert "configuration has changed" not in again.output
+    assert "1 changed" in again.output  # the edited post, and nothing read again for the config
+
+
 def test_the_sitemap_is_the_same_when_pages_are_written_by_parallel_workers(tmp_path):
     src = write_site(tmp_path / "src", initial_files(), CONF)
     assert sphinx_build(src, tmp_path / "serial").returncode == 0

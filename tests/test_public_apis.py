@@ -19,6 +19,7 @@ SHIMS = {
     "bibtex.py": "sphinxcontrib-bibtex",
     "opengraph.py": "sphinxext-opengraph#145",
     "pygments.py": "accessible-pygments",
+    "settled_config.py": "sphinx-copybutton",
     "sitemap.py": "sphinx-sitemap#13",
     "sphinx_assets.py": "Sphinx",
     "sphinx_cli.py": "sphinx-doc/sphinx#14543",
