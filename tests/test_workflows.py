@@ -218,6 +218,32 @@ def test_the_build_is_strict_tested_link_checked_then_uploaded_in_that_order(bui
     assert steps(job).index(upload) == len(steps(job)) - 1
 
 
+def test_a_push_reuses_the_last_build_of_the_same_code_and_reads_only_changed_sources(build):
+    job = build["jobs"]["build"]
+    code_hash = next(s for s in steps(job) if s.get("id") == "cache-key")["env"]["CODE_HASH"]
+    for code in ("requirements/**", "package-lock.json", "conf.py", "deepdive/**", "_templates/**"):
+        assert f"'{code}'" in code_hash
+    assert "posts" not in code_hash  # a new post must not throw the cache away
+    restore = step_using(job, "actions/cache/restore")
+    save = step_using(job, "actions/cache/save")
+    prefix = "${{ steps.cache-key.outputs.prefix }}"
+    assert restore["with"]["restore-keys"] == prefix
+    assert restore["with"]["key"] == save["with"]["key"] == prefix + "${{ github.sha }}"
+    assert restore["with"]["path"] == save["with"]["path"] == "_build"
+    assert save["if"] == "github.event_name == 'push'"  # a pull request never writes a cache
+    commands = run_lines(job)
+    order = [
+        commands.index(c)
+        for c in (
+            "$PYTHON deepdive/tools/sourcetimes.py restore _build/sourcetimes.json",
+            "make html",
+            "$PYTHON deepdive/tools/sourcetimes.py save _build/sourcetimes.json",
+        )
+    ]
+    assert order == sorted(order)
+    assert steps(job).index(restore) < steps(job).index(save)
+
+
 def test_the_build_is_dated_by_its_commit_in_utc_at_the_pages_address(build):
     assert build["env"]["TZ"] == "UTC"
     job = build["jobs"]["build"]
