@@ -198,3 +198,15 @@ def test_an_rst_post_without_metadata_says_how_to_add_it(build_site):
 def test_an_rst_post_without_a_title_says_how_to_give_it_one(build_site):
     build = build_site({"posts/2024/untitled.rst": ":date: 2024-03-01\n\nJust text.\n"})
     failed(build, "posts/2024/untitled.rst:", "the post has no title", "underlined with `=`")
+
+
+def test_an_unknown_citation_key_in_rst_is_an_error_at_its_line(build_site):
+    text = GIBBS.replace(":cite:p:`geman1984`", ":cite:p:`geman1948`")
+    build = build_site({"posts/2024/gibbs.rst": text, "references.bib": BIB}, CONF)
+    failed(build, "posts/2024/gibbs.rst:9:", "geman1948", "geman1984")
+
+
+def test_bad_tex_in_rst_math_is_an_error_at_its_line(build_site):
+    text = GIBBS.replace(r"x^{(t)}_2\right)", r"x^{(t)}_2)")  # \left( never closed
+    build = build_site({"posts/2024/gibbs.rst": text, "references.bib": BIB}, CONF)
+    failed(build, "posts/2024/gibbs.rst:17:", "math cannot be typeset")  # the `.. math::` line
