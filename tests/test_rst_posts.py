@@ -197,7 +197,7 @@ def test_an_rst_post_without_metadata_says_how_to_add_it(build_site):
 
 def test_an_rst_post_without_a_title_says_how_to_give_it_one(build_site):
     build = build_site({"posts/2024/untitled.rst": ":date: 2024-03-01\n\nJust text.\n"})
-    failed(build, "posts/2024/untitled.rst:", "the post has no title", "underlined with `=`")
+    failed(build, "posts/2024/untitled.rst:3:", "the post has no title", "underlined with `=`")
 
 
 def test_an_unknown_citation_key_in_rst_is_an_error_at_its_line(build_site):

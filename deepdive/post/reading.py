@@ -214,7 +214,9 @@ class HandPostsToABlog(SphinxTransform):
     def _check_updates(self, front: FrontMatter) -> None:
         for update in self.document.findall(UpdateNode):
             try:
-                when = parse_date(update["date"], self.config.deepdive_timezone)
+                when = parse_date(
+                    update["date"], self.config.deepdive_timezone, self.config.post_date_format
+                )
             except ValueError as error:
                 problem = Problem(f"`update` note date: {error}", update.line)
                 front.problems.append(problem)
@@ -273,6 +275,7 @@ def _missing_title(doctree: nodes.document, source: str | None, suffix: str) -> 
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:\s|$)")
 _SETEXT = {"=": 1, "-": 2}
+_FIELD_LINE = re.compile(r"^:[^:\s][^:]*:(\s|$)")
 
 
 def _heading_level(lines: list[str], line: int) -> int | None:
@@ -289,11 +292,14 @@ def _heading_level(lines: list[str], line: int) -> int | None:
 
 
 def _first_body_line(lines: list[str]) -> int:
-    """The line where a post's text starts: the first non-blank line after the front matter."""
+    """The line where a post's text starts: the first non-blank line after the front matter
+    (or after an rST post's opening field list)."""
     start = 0
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
         start = end + 1
+    while start < len(lines) and (_FIELD_LINE.match(lines[start]) or not lines[start].strip()):
+        start += 1
     for index in range(start, len(lines)):
         if lines[index].strip():
             return index + 1
