@@ -349,3 +349,45 @@ def test_a_misspelled_key_in_a_notebooks_metadata_fails_at_its_line(build_site):
 def test_an_image_number_beyond_the_posts_images_is_an_error(build_site):
     build = build_site({"posts/2022/pyodide.md": WASM.replace("excerpt: 2", "image: 3")}, CONF)
     failed(build, "posts/2022/pyodide.md", "`image`: 3 names the post's image number 3")
+
+
+def post_cell_notebook(directive: str) -> str:
+    """ABlog's documented notebook post: a title cell, then a raw cell with a `post` directive."""
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "id": "t", "source": ["# Jackknife variance"]},
+        {
+            "cell_type": "raw",
+            "metadata": {"raw_mimetype": "text/restructuredtext"},
+            "id": "p",
+            "source": directive.splitlines(keepends=True),
+        },
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "id": "b",
+            "source": ["Leaving one observation out at a time estimates the variance."],
+        },
+    ]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4}
+    return json.dumps({**notebook, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def test_a_notebook_with_ablogs_post_cell_is_a_post(build_site):
+    notebook = post_cell_notebook(
+        ".. post:: 27 Oct 2018\n   :author: Ada Quant\n   :tags: jupyter, resampling\n"
+    )
+    build = build_site({"posts/2018/jackknife.ipynb": notebook}, CONF)
+    assert build.returncode == 0, build.output
+    page = build.html("posts/2018/jackknife/")
+    header = page.select_one(".dd-post-header").get_text(" ", strip=True)
+    assert "October 27, 2018" in header
+    assert titles(page, '.dd-post-header a[href*="tags/"]') == ["#jupyter", "#resampling"]
+    assert ".. post::" not in page.select_one("article").get_text()
+    assert titles(build.html("tags/resampling/"), ".dd-teaser__title a") == ["Jackknife variance"]
+
+
+def test_a_bad_date_in_a_notebooks_post_cell_names_the_cell_and_line(build_site):
+    notebook = post_cell_notebook(".. post:: 31 Sep 2018\n   :tags: jupyter\n")
+    build = build_site({"posts/2018/jackknife.ipynb": notebook}, CONF)
+    failed(build, "posts/2018/jackknife.ipynb: WARNING: cell 2, line 1: `date`: '31 Sep 2018'")

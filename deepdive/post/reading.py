@@ -21,6 +21,7 @@ from deepdive.post.frontmatter import (
     Problem,
     parse_date,
     parse_front_matter,
+    post_directives,
     read_metadata,
     split_front_matter,
     validate,
@@ -112,6 +113,19 @@ def _notebook_front_matter(text: str, tz: str, date_format: str | None = None) -
         lines = _metadata_key_lines(text)
         entries = [Entry(key, value, lines.get(key, 1)) for key, value in metadata.items()]
         return validate(entries, 1, tz, date_format=date_format, ignore_unknown=True)
+    directive = None if split else _post_directive_cell(cells)
+    if directive:
+        number, cell_source = directive
+        line, entries = post_directives(cell_source, rst=True)[0]
+        exclude = any(e.key == "exclude" for e in entries)
+        front = validate(
+            [e for e in entries if e.key != "exclude"], line, tz, date_format=date_format
+        )
+        front.exclude_excerpt = exclude
+        for problem in front.problems:
+            problem.message = f"cell {number}, line {problem.line}: {problem.message}"
+            problem.line = None
+        return front
     if not split:
         return FrontMatter(
             problems=[
@@ -127,6 +141,17 @@ def _notebook_front_matter(text: str, tz: str, date_format: str | None = None) -
         problem.message = f"cell 1, front-matter line {problem.line}: {problem.message}"
         problem.line = None
     return front
+
+
+def _post_directive_cell(cells: list[dict]) -> tuple[int, str] | None:
+    """ABlog's way for notebooks (with nbsphinx): a raw cell holding an rST ``.. post::``
+    directive, after the title cell. Its number (from 1) and its text."""
+    for number, cell in enumerate(cells, 1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") == "raw" and post_directives(source, rst=True):
+            return number, source
+    return None
 
 
 def _metadata_key_lines(text: str) -> dict[str, int]:
