@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from deepdive.post.frontmatter import split_front_matter
+from deepdive.post.frontmatter import rst_docinfo, split_front_matter
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.util.typing import ExtensionMetadata
 
-POST_SUFFIXES = (".md", ".ipynb")
+POST_SUFFIXES = (".md", ".ipynb", ".rst")
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -24,15 +24,20 @@ def is_draft(path: Path) -> bool:
     draft here (the build's own validation reports it)."""
     try:
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".rst":
+            return any(e.key == "draft" and e.value is True for e in rst_docinfo(text) or [])
         if path.suffix == ".ipynb":
-            cells = json.loads(text).get("cells", [])
+            notebook = json.loads(text)
+            if notebook.get("metadata", {}).get("draft") is True:
+                return True  # front matter in the notebook's metadata (ABlog's way)
+            cells = notebook.get("cells", [])
             source = cells[0].get("source", "") if cells else ""
             text = "".join(source) if isinstance(source, list) else source
         split = split_front_matter(text)
         if not split or ("draft" not in split[0] and "\\" not in split[0]):
             return False  # no `draft` key, not even spelled with escapes: skip the YAML parser
         front = yaml.load(split[0], Loader=SafeLoader)
-    except (OSError, ValueError, yaml.YAMLError):
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
         return False
     return isinstance(front, dict) and front.get("draft") is True
 

@@ -1,4 +1,8 @@
-"""Parse and validate a post's YAML front matter, with the line of every problem."""
+"""Parse and validate a post's metadata, with the line of every problem.
+
+The metadata comes as YAML front matter (ours, ABlog's, a notebook's), as the field list at the top
+of a reStructuredText post, or as ABlog's ``post`` directive; all three are validated here alike.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,32 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import yaml
+from dateutil import parser as dateutil_parser
 
 FIELDS = {
     "date": "publication date, ISO 8601: 2024-03-01 or 2024-03-01T14:30:00+01:00",
     "tags": "a list of tags: [mcmc, bayesian]",
     "category": "one category name: Research Deep Dives",
     "author": "the author's name (defaults to the site author)",
+    "title": "the post's title, when it is not (only) its `# Title` heading",
     "description": "a one-sentence summary for listings and <meta name=description>",
     "draft": "true to keep the post out of the published site",
     "external_url": "https://… of an article published elsewhere",
     "series": "the name of a multi-part series this post belongs to",
     "series_order": "this post's position in its series: 1, 2, …",
+    "excerpt": "how many paragraphs listings show when there is no `<!-- more -->`: 2",
+    "image": "the post's image for social cards: 1 (its first image) or a path or https:// address",
+    "language": "the language the post is written in: English",
+    "location": "where the post was written: Pittsburgh",
+    "blogpost": "ABlog's mark of a post: true (every file under posts/ is one here)",
 }
+# ABlog's names for keys that have another name here.
+ALIASES = {"external_link": "external_url"}
 # Keys that belong to MyST / MyST-NB / Jupyter and pass through untouched.
 PASSTHROUGH = {"myst", "mystnb", "html_meta", "kernelspec", "jupytext", "file_format", "orphan"}
 
@@ -29,7 +43,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
-_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
+# Two defaults dateutil fills missing parts from: a date that differs between them lacks a part.
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 
 @dataclass
@@ -48,13 +64,29 @@ class FrontMatter:
     tags: list[str] = field(default_factory=list)
     category: str | None = None
     author: str | None = None
+    title: str | None = None
     description: str | None = None
     draft: bool = False
     external_url: str | None = None
     series: str | None = None
     series_order: int | None = None
+    excerpt: int | None = None
+    image: int | str | None = None
+    language: str | None = None
+    location: str | None = None
+    # ABlog's `post` directive: its content replaces the excerpt, `:exclude:` keeps it off the page.
+    exclude_excerpt: bool = False
     problems: list[Problem] = field(default_factory=list)
     present: bool = False
+
+
+@dataclass
+class Entry:
+    """One ``key: value`` of a post's metadata and the file line it is on."""
+
+    key: str
+    value: Any
+    line: int
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -81,10 +113,23 @@ def split_front_matter(source: str) -> tuple[str, int] | None:
 
 
 def parse_front_matter(
-    text: str, first_line: int, tz: str = "UTC", now: datetime | None = None
+    text: str,
+    first_line: int,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    date_format: str | None = None,
 ) -> FrontMatter:
     """Validate front matter YAML; every problem carries the file line it was found on."""
-    result = FrontMatter(present=True)
+    entries, problem = yaml_entries(text, first_line)
+    if problem:
+        return FrontMatter(present=True, problems=[problem])
+    if entries is None:
+        return FrontMatter(present=True)
+    return validate(entries, first_line, tz, now, date_format)
+
+
+def yaml_entries(text: str, first_line: int) -> tuple[list[Entry] | None, Problem | None]:
+    """The ``key: value`` pairs of a YAML mapping with their lines (None when it is empty)."""
     try:
         loader = _StringLoader(text)
         try:
@@ -96,35 +141,190 @@ def parse_front_matter(
         mark = getattr(error, "problem_mark", None)
         line = first_line + mark.line if mark else first_line
         reason = getattr(error, "problem", None) or str(error)
-        result.problems.append(
+        message = f"front matter is not valid YAML ({reason}); check the indentation and quoting"
+        return None, Problem(message, line)
+    if root is None:
+        return None, None
+    if not isinstance(root, yaml.MappingNode):
+        return None, Problem("front matter must be a set of `key: value` lines", first_line)
+    entries = [
+        Entry(key.value, values[key.value], first_line + key.start_mark.line)
+        for key, _value in root.value
+    ]
+    return entries, None
+
+
+_FIELD = re.compile(r"^:([^:\s][^:]*):(?:\s+(.*))?$")
+_MYST_POST = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{post\}(?:\s+(.*))?$")
+_RST_POST = re.compile(r"^(\s*)\.\.\s+post::(?:\s+(.*))?$")
+_INT = re.compile(r"^-?\d+$")
+
+
+def field_value(text: str) -> object:
+    """A field's or directive option's text as a value: numbers, true/false and ``[a, b]`` lists
+    as in YAML, anything else as text (``:title: Yes: a note`` stays the text written)."""
+    text = text.strip()
+    if not text:
+        return None
+    if _INT.match(text):
+        return int(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            loaded = yaml.load(text, Loader=_StringLoader)  # noqa: S506 - a SafeLoader
+        except yaml.YAMLError:
+            return text
+        return loaded
+    return text
+
+
+def field_list_entries(source: str, start: int = 0) -> list[Entry]:
+    """The ``:key: value`` lines from line index ``start`` on, up to the first other line;
+    an indented line continues the value before it."""
+    lines = source.splitlines()
+    entries: list[Entry] = []
+    texts: list[str] = []
+    for index in range(start, len(lines)):
+        line = lines[index].strip()
+        match = _FIELD.match(line)
+        if match:
+            entries.append(Entry(match.group(1).strip(), None, index + 1))
+            texts.append(match.group(2) or "")
+        elif entries and line and lines[index][:1] in (" ", "\t") and not _FIELD.match(line):
+            texts[-1] += " " + line
+        else:
+            break
+    for entry, text in zip(entries, texts, strict=True):
+        entry.value = field_value(text)
+    return entries
+
+
+def rst_docinfo(source: str) -> list[Entry] | None:
+    """The field list that opens a reStructuredText post (its docinfo), or None."""
+    lines = source.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None or not _FIELD.match(lines[start]):
+        return None
+    return field_list_entries(source, start)
+
+
+def post_directives(source: str, rst: bool) -> list[tuple[int, list[Entry]]]:
+    """ABlog's ``post`` directives (MyST ```` ```{post} ````, rST ``.. post::``): each one's line
+    and its entries, the date argument as ``date``."""
+    lines = source.splitlines()
+    found = []
+    for index, line in enumerate(lines):
+        match = (_RST_POST if rst else _MYST_POST).match(line)
+        if not match:
+            continue
+        entries = []
+        if match.group(2) and match.group(2).strip():
+            entries.append(Entry("date", match.group(2).strip(), index + 1))
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if not rst and following == "---":
+            end = next((i for i in range(index + 2, len(lines)) if lines[i].strip() == "---"), None)
+            if end is not None:
+                block, problem = yaml_entries("\n".join(lines[index + 2 : end]), index + 3)
+                entries += block or []
+                if problem:
+                    entries.append(Entry("", problem, problem.line or index + 1))
+        else:
+            entries += field_list_entries(source, index + 1)
+        found.append((index + 1, entries))
+    return found
+
+
+def read_metadata(
+    source: str,
+    rst: bool = False,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    date_format: str | None = None,
+) -> FrontMatter:
+    """The validated metadata of a Markdown or reStructuredText post, in any form it accepts:
+    front matter (Markdown), a field list before the title (rST), or ABlog's ``post`` directive."""
+    opening: list[Entry] | None = None
+    problem = None
+    if rst:
+        opening = rst_docinfo(source)
+        first_line = opening[0].line if opening else 1
+    else:
+        split = split_front_matter(source)
+        first_line = split[1] if split else 1
+        if split:
+            opening, problem = yaml_entries(*split)
+            opening = opening or []
+    directives = post_directives(source, rst)
+    if problem:
+        return FrontMatter(present=True, problems=[problem])
+    if not directives:
+        if opening is None:
+            return FrontMatter(problems=[Problem(_NO_METADATA[rst], 1)])
+        return validate(opening, first_line, tz, now, date_format)
+
+    line, entries = directives[0]
+    problems = []
+    if any(ALIASES.get(e.key, e.key) not in PASSTHROUGH for e in opening or []):
+        problems.append(
             Problem(
-                f"front matter is not valid YAML ({reason}); check the indentation and quoting",
+                "the post's metadata is written twice, above and in this `post` directive: keep "
+                "one of them",
                 line,
             )
         )
-        return result
-    if root is None:
-        return result
-    if not isinstance(root, yaml.MappingNode):
-        result.problems.append(
-            Problem("front matter must be a set of `key: value` lines", first_line)
-        )
-        return result
+    problems += [
+        Problem("a second `post` directive: a file is one post here; split it in two", other)
+        for other, _ in directives[1:]
+    ]
+    exclude = any(e.key == "exclude" for e in entries)
+    for entry in entries:
+        if entry.key == "" and isinstance(entry.value, Problem):
+            problems.append(entry.value)
+    entries = [e for e in entries if e.key not in ("", "exclude")]
+    front = validate([*(opening or []), *entries], line, tz, now, date_format)
+    front.exclude_excerpt = exclude
+    front.problems[:0] = problems
+    return front
 
-    for key_node, _value_node in root.value:
-        key = key_node.value
-        line = first_line + key_node.start_mark.line
-        value = values[key]
+
+_NO_METADATA = {
+    False: "no front matter: start the post with a `---` block holding at least `date:`",
+    True: "no metadata: start the post with a field list holding at least its date, "
+    "`:date: 2024-03-01`, above its title (or use ABlog's `.. post:: 2024-03-01`)",
+}
+
+
+def validate(
+    entries: list[Entry],
+    first_line: int,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    date_format: str | None = None,
+    ignore_unknown: bool = False,
+) -> FrontMatter:
+    """Check a post's metadata field by field, whichever form it was written in.
+
+    ``date_format`` is ABlog's ``post_date_format``, tried before the forms parse_date knows.
+    With ``ignore_unknown`` (a notebook's metadata, shared with Jupyter and its extensions),
+    an unknown key is only a problem when it looks like a misspelling of a known one.
+    """
+    result = FrontMatter(present=True)
+    for entry in entries:
+        key = ALIASES.get(entry.key, entry.key)
         if key in PASSTHROUGH:
             continue
         if key not in FIELDS:
-            result.problems.append(Problem(_unknown_key_message(key), line))
+            if not ignore_unknown or _close_key(key):
+                result.problems.append(Problem(_unknown_key_message(key), entry.line))
             continue
-        check = _CHECKS[key]
         try:
-            check(result, value, tz)
+            if key == "date":
+                result.date = parse_date(entry.value, tz, date_format)
+            else:
+                _CHECKS[key](result, entry.value, tz)
         except _Invalid as invalid:
-            result.problems.append(Problem(f"`{key}`: {invalid}", line))
+            result.problems.append(Problem(f"`{entry.key}`: {invalid}", entry.line))
 
     if result.date is None and not any("`date`" in p.message for p in result.problems):
         result.problems.append(
@@ -138,28 +338,27 @@ def parse_front_matter(
         )
     now = now or datetime.now(UTC)
     if result.date is not None and result.date > now and not result.draft:
+        date_line = next((e.line for e in entries if e.key == "date"), first_line)
         result.problems.append(
             Problem(
                 f"`date` {result.date:%Y-%m-%d %H:%M} UTC is in the future, so this post would be "
                 "hidden from the home page, archive and feeds until then. Add `draft: true` to keep "
                 "it as a draft, "
                 "or correct the date",
-                _line_of(root, "date", first_line),
+                date_line,
             )
         )
     return result
 
 
-def _line_of(root: yaml.MappingNode, key: str, first_line: int) -> int:
-    for key_node, _ in root.value:
-        if key_node.value == key:
-            return first_line + key_node.start_mark.line
-    return first_line
+def _close_key(key: str) -> str | None:
+    close = difflib.get_close_matches(key, [*FIELDS, *ALIASES], n=1)
+    return close[0] if close else None
 
 
 def _unknown_key_message(key: str) -> str:
-    close = difflib.get_close_matches(key, list(FIELDS), n=1)
-    hint = f" Did you mean `{close[0]}`?" if close else ""
+    close = _close_key(key)
+    hint = f" Did you mean `{close}`?" if close else ""
     known = ", ".join(FIELDS)
     return f"unknown front-matter key `{key}`.{hint} Known keys: {known}"
 
@@ -168,36 +367,62 @@ class _Invalid(ValueError):
     """A front-matter value of the wrong form; the message shows the right one."""
 
 
-def parse_date(value: object, tz: str = "UTC") -> datetime:
-    """Parse an ISO 8601 date or datetime; naive values are in ``tz``. Returns UTC."""
+def parse_date(value: object, tz: str = "UTC", date_format: str | None = None) -> datetime:
+    """Parse a post's date; naive values are in ``tz``. Returns UTC.
+
+    ISO 8601 is the form written here; ABlog's forms are read too: its ``post_date_format``
+    (``date_format``), then what ABlog hands to dateutil (``Jan 14, 2022``, ``2022/01/14``) as
+    long as it names a day, a month and a year and cannot be read two ways.
+    """
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
     elif isinstance(value, str):
-        text = value.strip()
-        slashed = _SLASHED.match(text)
-        if slashed:
-            a, b, year = slashed.groups()
-            raise _Invalid(
-                f"{text!r} is ambiguous (day/month or month/day?). Write it as ISO 8601, "
-                f"e.g. {_iso_guess(year, b, a)} or {_iso_guess(year, a, b)}"
-            )
-        if not (_ISO_DATE.match(text) or _ISO_DATETIME.match(text)):
-            raise _Invalid(
-                f"{text!r} is not a date. Write it as 2024-03-01 or 2024-03-01T14:30:00+01:00"
-            )
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError as error:
-            raise _Invalid(
-                f"{text!r} is not a real date ({error}). Write it as 2024-03-01"
-            ) from None
+        parsed = _parse_date_text(value.strip(), date_format)
     else:
         raise _Invalid(f"{value!r} is not a date. Write it as 2024-03-01")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
     return parsed.astimezone(UTC)
+
+
+def _parse_date_text(text: str, date_format: str | None) -> datetime:
+    if date_format:
+        try:
+            return datetime.strptime(text, date_format)
+        except ValueError:
+            pass
+    slashed = _SLASHED.match(text)
+    if slashed:
+        a, b, year = slashed.groups()
+        raise _Invalid(
+            f"{text!r} is ambiguous (day/month or month/day?). Write it as ISO 8601, "
+            f"e.g. {_iso_guess(year, b, a)} or {_iso_guess(year, a, b)}"
+        )
+    if _ISO_DATE.match(text) or _ISO_DATETIME.match(text):
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise _Invalid(
+                f"{text!r} is not a real date ({error}). Write it as 2024-03-01"
+            ) from None
+    not_a_date = f"{text!r} is not a date. Write it as 2024-03-01 or 2024-03-01T14:30:00+01:00"
+    if not re.search(r"\d", text):
+        raise _Invalid(not_a_date)
+    try:
+        first, second = (dateutil_parser.parse(text, default=d) for d in _DEFAULTS)
+    except dateutil_parser.ParserError as error:
+        if "out of range" in str(error):
+            raise _Invalid(
+                f"{text!r} is not a real date ({error}). Write it as 2024-03-01"
+            ) from None
+        raise _Invalid(not_a_date) from None
+    except (ValueError, OverflowError):
+        raise _Invalid(not_a_date) from None
+    if first.date() != second.date():
+        raise _Invalid(f"{text!r} does not name a day, a month and a year. Write it as 2024-03-01")
+    return first
 
 
 def _iso_guess(year: str, month: str, day: str) -> str:
@@ -209,13 +434,24 @@ def _check_date(result: FrontMatter, value: object, tz: str) -> None:
     result.date = parse_date(value, tz)
 
 
+def _names(value: object) -> list[str] | None:
+    """A list of names, or ABlog's comma-separated text of them; None if it is neither."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        return None
+    return value
+
+
 def _check_tags(result: FrontMatter, value: object, tz: str) -> None:
     if value is None:
         return
-    if isinstance(value, str):
-        raise _Invalid(f"must be a list, not the text {value!r}. Write `tags: [{value}]`")
-    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
-        raise _Invalid("must be a list of non-empty words or phrases: `tags: [mcmc, bayesian]`")
+    value = _names(value)
+    if value is None:
+        raise _Invalid(
+            "must be a list of non-empty words or phrases: `tags: [mcmc, bayesian]` "
+            "or `tags: mcmc, bayesian`"
+        )
     seen = set()
     for tag in value:
         if tag.strip() in seen:
@@ -231,6 +467,52 @@ def _check_text(name: str):
         setattr(result, name, value.strip())
 
     return check
+
+
+def _check_category(result: FrontMatter, value: object, tz: str) -> None:
+    names = _names(value)
+    if not names:
+        raise _Invalid(f"must be non-empty text: {FIELDS['category']}")
+    if len(names) > 1:
+        listed = ", ".join(n.strip() for n in names)
+        raise _Invalid(
+            f"names {len(names)} categories ({listed}); a post has one category here: "
+            "keep one and make the others tags"
+        )
+    result.category = names[0].strip()
+
+
+def _check_author(result: FrontMatter, value: object, tz: str) -> None:
+    names = _names(value)
+    if not names:
+        raise _Invalid(f"must be non-empty text: {FIELDS['author']} (several: `Ada, Bo`)")
+    result.author = ", ".join(n.strip() for n in names)
+
+
+def _check_blogpost(result: FrontMatter, value: object, tz: str) -> None:
+    if value is not True:
+        raise _Invalid(
+            f"must be `true`, not {value!r}: every file under posts/ is a post; "
+            "move a page that is not one out of posts/"
+        )
+
+
+def _check_excerpt(result: FrontMatter, value: object, tz: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _Invalid(f"must be a number of paragraphs from 1 up, not {value!r}")
+    result.excerpt = value
+
+
+def _check_image(result: FrontMatter, value: object, tz: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        result.image = value
+    elif isinstance(value, str) and value.strip() and not value.strip().isdigit():
+        result.image = value.strip()
+    else:
+        raise _Invalid(
+            f"must be the number of one of the post's images (1 for the first), a path or an "
+            f"https:// address, not {value!r}"
+        )
 
 
 def _check_draft(result: FrontMatter, value: object, tz: str) -> None:
@@ -257,11 +539,17 @@ def _check_series_order(result: FrontMatter, value: object, tz: str) -> None:
 _CHECKS = {
     "date": _check_date,
     "tags": _check_tags,
-    "category": _check_text("category"),
-    "author": _check_text("author"),
+    "category": _check_category,
+    "author": _check_author,
+    "title": _check_text("title"),
     "description": _check_text("description"),
     "draft": _check_draft,
     "external_url": _check_url,
     "series": _check_text("series"),
     "series_order": _check_series_order,
+    "excerpt": _check_excerpt,
+    "image": _check_image,
+    "language": _check_text("language"),
+    "location": _check_text("location"),
+    "blogpost": _check_blogpost,
 }

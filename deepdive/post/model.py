@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,9 @@ class Post:
     external_url: str | None = None
     series: str | None = None
     series_order: int | None = None
+    image: str | None = None
+    language: str | None = None
+    location: str | None = None
     minutes: int = 1
     excerpt: list[nodes.Node] = field(default_factory=list)
     has_more: bool = False
@@ -101,8 +105,8 @@ def published_posts(env: BuildEnvironment, include_drafts: bool = False) -> list
     return sorted(posts, key=Post.sort_key, reverse=True)
 
 
-def extract_excerpt(doctree: nodes.document) -> tuple[list[nodes.Node], bool]:
-    """Everything above a ``<!-- more -->`` marker, else the first paragraph."""
+def extract_excerpt(doctree: nodes.document, paragraphs: int = 1) -> tuple[list[nodes.Node], bool]:
+    """Everything above a ``<!-- more -->`` marker, else the first ``paragraphs`` paragraphs."""
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return [], False
@@ -111,8 +115,8 @@ def extract_excerpt(doctree: nodes.document) -> tuple[list[nodes.Node], bool]:
         if isinstance(child, nodes.raw) and child.astext().strip() == MORE_MARKER:
             kept = [c.deepcopy() for c in body[:index] if not _is_invisible(c)]
             return detached(kept), True
-    first = next(section.findall(nodes.paragraph), None)
-    return detached([first.deepcopy()] if first is not None else []), False
+    found = list(itertools.islice(section.findall(nodes.paragraph), paragraphs))
+    return detached([paragraph.deepcopy() for paragraph in found]), False
 
 
 def detached(fragment: list[nodes.Node]) -> list[nodes.Node]:

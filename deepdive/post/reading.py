@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import posixpath
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 import yaml
-from ablog.post import UpdateNode
+from ablog.post import PostNode, UpdateNode
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from deepdive.post.frontmatter import (
+    Entry,
     FrontMatter,
     Problem,
     parse_date,
     parse_front_matter,
+    post_directives,
+    read_metadata,
     split_front_matter,
+    validate,
 )
 from deepdive.post.model import Post, detached, extract_excerpt, first_paragraph_text, get_posts
 from deepdive.site.related import outgoing_references
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _TEMP_KEY = "deepdive_frontmatter"
 _SOURCE_KEY = "deepdive_source"
+_DIRECTIVE_EXCERPT_KEY = "deepdive_directive_excerpt"
 
 
 def is_post(app: Sphinx, docname: str) -> bool:
@@ -47,30 +55,21 @@ def validate_source(app: Sphinx, docname: str, source: list[str]) -> None:
     if not is_post(app, docname):
         return
     text = source[0]
-    if app.env.doc2path(docname).suffix == ".ipynb":
-        front = _notebook_front_matter(text, app.config.deepdive_timezone)
+    suffix = app.env.doc2path(docname).suffix
+    tz, date_format = app.config.deepdive_timezone, app.config.post_date_format
+    if suffix == ".ipynb":
+        front = _notebook_front_matter(text, tz, date_format)
     else:
-        split = split_front_matter(text)
-        front = (
-            parse_front_matter(*split, tz=app.config.deepdive_timezone)
-            if split
-            else FrontMatter(
-                problems=[
-                    Problem(
-                        "no front matter: start the post with a `---` block holding at least `date:`",
-                        1,
-                    )
-                ]
-            )
-        )
+        front = read_metadata(text, suffix == ".rst", tz, date_format=date_format)
     for problem in front.problems:
         warn(app, docname, problem)
     if front.problems:
         app.env.get_domain("deepdive").invalid.add(docname)
-        source[0] = _without_front_matter_myst_rejects(text)
+        if suffix == ".md":
+            source[0] = _without_front_matter_myst_rejects(text)
     app.env.temp_data[_TEMP_KEY] = front
-    if app.env.doc2path(docname).suffix != ".ipynb":
-        app.env.temp_data[_SOURCE_KEY] = text
+    if suffix != ".ipynb":
+        app.env.temp_data[_SOURCE_KEY] = (text, suffix)
 
 
 def _without_front_matter_myst_rejects(text: str) -> str:
@@ -93,31 +92,92 @@ def _without_front_matter_myst_rejects(text: str) -> str:
     return "".join([lines[0], "{}\n", *["\n"] * (end - 2), *lines[end:]])
 
 
-def _notebook_front_matter(text: str, tz: str) -> FrontMatter:
-    """A notebook keeps its front matter in the first cell, a Markdown cell opening with ``---``."""
+def _notebook_front_matter(text: str, tz: str, date_format: str | None = None) -> FrontMatter:
+    """A notebook keeps its front matter in the first cell, a Markdown cell opening with ``---``,
+    or (ABlog's way with myst-nb) as keys at the top level of the notebook's metadata."""
     try:
-        cells = json.loads(text).get("cells", [])
-    except json.JSONDecodeError as error:
+        notebook = json.loads(text)
+        cells = notebook.get("cells", [])
+    except (json.JSONDecodeError, AttributeError) as error:
         return FrontMatter(
-            problems=[Problem(f"the notebook is not valid JSON ({error})", error.lineno)]
+            problems=[
+                Problem(f"the notebook is not valid JSON ({error})", getattr(error, "lineno", 1))
+            ]
         )
     first = cells[0] if cells else {}
     source = first.get("source", "")
     source = "".join(source) if isinstance(source, list) else source
     split = split_front_matter(source) if first.get("cell_type") in ("markdown", "raw") else None
+    metadata = notebook.get("metadata")
+    if not split and isinstance(metadata, dict) and ("date" in metadata or "blogpost" in metadata):
+        lines = _metadata_key_lines(text)
+        entries = [Entry(key, value, lines.get(key, 1)) for key, value in metadata.items()]
+        return validate(entries, 1, tz, date_format=date_format, ignore_unknown=True)
+    directive = None if split else _post_directive_cell(cells)
+    if directive:
+        number, cell_source = directive
+        line, entries = post_directives(cell_source, rst=True)[0]
+        exclude = any(e.key == "exclude" for e in entries)
+        front = validate(
+            [e for e in entries if e.key != "exclude"], line, tz, date_format=date_format
+        )
+        front.exclude_excerpt = exclude
+        for problem in front.problems:
+            problem.message = f"cell {number}, line {problem.line}: {problem.message}"
+            problem.line = None
+        return front
     if not split:
         return FrontMatter(
             problems=[
                 Problem(
-                    "the first cell must be a Markdown cell holding the front matter in `---` fences"
+                    "no front matter: the first cell must be a Markdown cell holding it in `---` "
+                    "fences, or the notebook's metadata must hold `date:` (and ABlog's "
+                    "`blogpost: true`) at its top level"
                 )
             ]
         )
-    front = parse_front_matter(split[0], 1, tz=tz)
+    front = parse_front_matter(split[0], 1, tz=tz, date_format=date_format)
     for problem in front.problems:
         problem.message = f"cell 1, front-matter line {problem.line}: {problem.message}"
         problem.line = None
     return front
+
+
+def _post_directive_cell(cells: list[dict]) -> tuple[int, str] | None:
+    """ABlog's way for notebooks (with nbsphinx): a raw cell holding an rST ``.. post::``
+    directive, after the title cell. Its number (from 1) and its text."""
+    for number, cell in enumerate(cells, 1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") == "raw" and post_directives(source, rst=True):
+            return number, source
+    return None
+
+
+def _metadata_key_lines(text: str) -> dict[str, int]:
+    """The file line of each top-level key of a notebook's metadata, as Jupyter writes the file:
+    one key a line; the notebook's own ``"metadata"`` is the least indented one."""
+    lines = text.splitlines()
+    openings = [
+        (len(line) - len(line.lstrip()), index)
+        for index, line in enumerate(lines)
+        if re.match(r'^\s*"metadata":\s*\{\s*$', line)
+    ]
+    if not openings:
+        return {}
+    indent, opening = min(openings)
+    found: dict[str, int] = {}
+    key_indent = None
+    for index in range(opening + 1, len(lines)):
+        line = lines[index]
+        depth = len(line) - len(line.lstrip())
+        if depth <= indent:
+            break
+        key_indent = depth if key_indent is None else key_indent
+        named = re.match(r'^\s*"([^"]+)":', line)
+        if named and depth == key_indent:
+            found.setdefault(named.group(1), index + 1)
+    return found
 
 
 class HandPostsToABlog(SphinxTransform):
@@ -137,8 +197,14 @@ class HandPostsToABlog(SphinxTransform):
         self.env.metadata[self.env.docname]["orphan"] = True
         for docinfo in list(self.document.findall(nodes.docinfo)):
             docinfo.parent.remove(docinfo)
+        self._take_post_directives(front)
         self._check_updates(front)
-        missing_title = _missing_title(self.document, self.env.temp_data.get(_SOURCE_KEY))
+        if front.title:
+            self.document["title"] = front.title  # the page's <title>
+        source, suffix = self.env.temp_data.get(_SOURCE_KEY) or (None, ".ipynb")
+        if front.title and not any(True for _ in self.document.findall(nodes.section)):
+            _give_heading(self.document, front.title)
+        missing_title = _missing_title(self.document, source, suffix)
         if missing_title:
             front.problems.append(missing_title)
             warn(self.app, self.env.docname, missing_title)
@@ -151,6 +217,7 @@ class HandPostsToABlog(SphinxTransform):
             "tags": ",".join(front.tags),
             "category": front.category or "",
             "author": front.author or "",
+            "title": front.title or "",
         }
         docinfo = nodes.docinfo()
         for name, value in fields.items():
@@ -160,10 +227,21 @@ class HandPostsToABlog(SphinxTransform):
                 )
         self.document.insert(0, docinfo)
 
+    def _take_post_directives(self, front: FrontMatter) -> None:
+        """ABlog's ``post`` directive was validated with the rest of the metadata; what stays is
+        its content, which is the post's excerpt and, unless ``:exclude:``, part of the page."""
+        for node in list(self.document.findall(PostNode)):
+            if node.children:
+                excerpt = [child.deepcopy() for child in node.children]
+                self.env.temp_data[_DIRECTIVE_EXCERPT_KEY] = detached(excerpt)
+            node.replace_self([] if front.exclude_excerpt else node.children)
+
     def _check_updates(self, front: FrontMatter) -> None:
         for update in self.document.findall(UpdateNode):
             try:
-                when = parse_date(update["date"], self.config.deepdive_timezone)
+                when = parse_date(
+                    update["date"], self.config.deepdive_timezone, self.config.post_date_format
+                )
             except ValueError as error:
                 problem = Problem(f"`update` note date: {error}", update.line)
                 front.problems.append(problem)
@@ -176,17 +254,39 @@ class HandPostsToABlog(SphinxTransform):
             update["deepdive_date"] = when
 
 
-def _missing_title(doctree: nodes.document, source: str | None) -> Problem | None:
+def _give_heading(document: nodes.document, title: str) -> None:
+    """Put a post that has a ``title:`` but no heading into a section headed by that title,
+    as a ``# Title`` would: the page shows it, and excerpts and descriptions find the text."""
+    section = nodes.section()
+    section["names"].append(nodes.fully_normalize_name(title))
+    section += nodes.title(title, title)
+    section.extend(document.children)
+    document.clear()
+    document += section
+    document.note_implicit_target(section, section)
+
+
+def _missing_title(doctree: nodes.document, source: str | None, suffix: str) -> Problem | None:
     """The problem of a post whose first heading is not a level-1 ``# Title``, at its line;
     ``source`` is the post's text (None for a notebook, whose lines we cannot name)."""
-    fix = "start the post with `# Title` (one `#`) after the front matter"
+    rst = suffix == ".rst"
+    fix = (
+        "give the post a title, underlined with `=` above its text, after the field list"
+        if rst
+        else "start the post with `# Title` (one `#`) after the front matter"
+    )
+    example = (
+        "Hamiltonian Monte Carlo\n=======================" if rst else "# Hamiltonian Monte Carlo"
+    )
     section = next(iter(doctree.findall(nodes.section)), None)
     lines = source.splitlines() if source is not None else []
     if section is None or not section.children or not section[0].astext().strip():
         return Problem(
-            f"the post has no title: {fix}, e.g. `# Hamiltonian Monte Carlo`",
+            f"the post has no title: {fix}, e.g. `{example}`, or give it a `title:`",
             _first_body_line(lines) if source is not None else None,
         )
+    if rst:
+        return None  # the first section of an rST document is always its top level
     level = _heading_level(lines, section.line) if section.line else None
     if level is None or level == 1:
         return None
@@ -200,6 +300,7 @@ def _missing_title(doctree: nodes.document, source: str | None) -> Problem | Non
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:\s|$)")
 _SETEXT = {"=": 1, "-": 2}
+_FIELD_LINE = re.compile(r"^:[^:\s][^:]*:(\s|$)")
 
 
 def _heading_level(lines: list[str], line: int) -> int | None:
@@ -216,11 +317,14 @@ def _heading_level(lines: list[str], line: int) -> int | None:
 
 
 def _first_body_line(lines: list[str]) -> int:
-    """The line where a post's text starts: the first non-blank line after the front matter."""
+    """The line where a post's text starts: the first non-blank line after the front matter
+    (or after an rST post's opening field list)."""
     start = 0
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
         start = end + 1
+    while start < len(lines) and (_FIELD_LINE.match(lines[start]) or not lines[start].strip()):
+        start += 1
     for index in range(start, len(lines)):
         if lines[index].strip():
             return index + 1
@@ -239,13 +343,18 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
     if front is None or front.problems:
         return
     docname = env.docname
-    excerpt, has_more = extract_excerpt(doctree)
+    excerpt, has_more = extract_excerpt(doctree, front.excerpt or 1)
+    if env.temp_data.get(_DIRECTIVE_EXCERPT_KEY):
+        excerpt, has_more = env.temp_data[_DIRECTIVE_EXCERPT_KEY], False
     updates = [u["deepdive_date"] for u in doctree.findall(UpdateNode) if "deepdive_date" in u]
     description = front.description or first_paragraph_text(doctree)
     wordcount = env.metadata[docname].get("wordcount", {})
+    image = _image_address(app, doctree, front.image)
+    if image:
+        env.metadata[docname]["og:image"] = image  # what sphinxext-opengraph shows
     get_posts(env)[docname] = Post(
         docname=docname,
-        title=_title_of(doctree),
+        title=front.title or _title_of(doctree),
         date=front.date,
         updated=max(updates) if updates else None,
         tags=front.tags,
@@ -256,6 +365,9 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         external_url=front.external_url,
         series=front.series,
         series_order=front.series_order,
+        image=image,
+        language=front.language,
+        location=front.location,
         minutes=max(1, round(wordcount.get("words", 0) / 230)),
         excerpt=excerpt,
         has_more=has_more,
@@ -263,6 +375,29 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
     )
     env.metadata[docname]["og:description"] = description
     _slim_ablog_copy(env, docname, excerpt)
+
+
+def _image_address(app: Sphinx, doctree: nodes.document, image: int | str | None) -> str | None:
+    """The address of the post's ``image``: ABlog's number of one of its images, or a path from the
+    site's root, or an address elsewhere."""
+    if isinstance(image, int):
+        found = list(itertools.islice(doctree.findall(nodes.image), image))
+        if len(found) < image:
+            problem = Problem(
+                f"`image`: {image} names the post's image number {image}, but it has "
+                f"{len(found)}; count its images from 1, or give a path or an https:// address"
+            )
+            warn(app, app.env.docname, problem)
+            app.env.get_domain("deepdive").invalid.add(app.env.docname)
+            return None
+        uri = found[-1]["uri"]
+        if "://" in uri:
+            return uri
+        # Sphinx copies a post's images to _images/ under a name unique in the site.
+        image = posixpath.join(app.builder.imagedir, app.env.images[uri][1])
+    if image is None or "://" in image:
+        return image
+    return urljoin(app.config.html_baseurl or "/", image.lstrip("/"))
 
 
 def _slim_ablog_copy(env, docname: str, excerpt: list[nodes.Node]) -> None:
