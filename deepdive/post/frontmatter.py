@@ -21,6 +21,8 @@ FIELDS = {
     "external_url": "https://… of an article published elsewhere",
     "series": "the name of a multi-part series this post belongs to",
     "series_order": "this post's position in its series: 1, 2, …",
+    "redirect": "the post's old addresses on this site, redirected here: /posts/old-slug/",
+    "permalink": "the post's old address (Jekyll's key), redirected here: /2017/01/27/title.html",
 }
 # Keys that belong to MyST / MyST-NB / Jupyter and pass through untouched.
 PASSTHROUGH = {"myst", "mystnb", "html_meta", "kernelspec", "jupytext", "file_format", "orphan"}
@@ -53,6 +55,8 @@ class FrontMatter:
     external_url: str | None = None
     series: str | None = None
     series_order: int | None = None
+    redirects: list[str] = field(default_factory=list)
+    redirect_line: int | None = None
     problems: list[Problem] = field(default_factory=list)
     present: bool = False
 
@@ -121,6 +125,8 @@ def parse_front_matter(
             result.problems.append(Problem(_unknown_key_message(key), line))
             continue
         check = _CHECKS[key]
+        if key in ("redirect", "permalink") and result.redirect_line is None:
+            result.redirect_line = line
         try:
             check(result, value, tz)
         except _Invalid as invalid:
@@ -254,6 +260,40 @@ def _check_series_order(result: FrontMatter, value: object, tz: str) -> None:
     result.series_order = value
 
 
+def _check_redirect(result: FrontMatter, value: object, tz: str) -> None:
+    if isinstance(value, str):
+        addresses = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        addresses = [v.strip() for v in value if v.strip()]
+    else:
+        raise _Invalid(f"must be an address or a list of them: `/posts/old-slug/`, not {value!r}")
+    if not addresses:
+        raise _Invalid("is empty: give the old address, e.g. `/posts/old-slug/`")
+    for address in addresses:
+        problem = old_address_problem(address)
+        if problem:
+            raise _Invalid(problem)
+    result.redirects.extend(a for a in addresses if a not in result.redirects)
+
+
+def old_address_problem(address: str) -> str | None:
+    """What is wrong with ``address`` as an old address of a post on this site, or None."""
+    example = "write the path on this site, such as `/posts/old-slug/` or `/2017/01/27/title.html`"
+    if "://" in address or address.startswith("//"):
+        return f"{address!r} names a host: {example}"
+    if any(char in address for char in "?#") or any(char.isspace() for char in address):
+        return f"{address!r} has a query, fragment or space, which a static site cannot serve: {example}"
+    segments = address.strip("/").split("/")
+    if not address.strip("/"):
+        return f"{address!r} is the home page, which cannot redirect: {example}"
+    if any(segment in ("", ".", "..") for segment in segments):
+        return f"{address!r} has an empty, `.` or `..` part: {example}"
+    last = segments[-1]
+    if not address.endswith("/") and "." in last and not last.endswith((".html", ".htm")):
+        return f"{address!r} is not a page (.html) or a folder (ending in /): {example}"
+    return None
+
+
 _CHECKS = {
     "date": _check_date,
     "tags": _check_tags,
@@ -264,4 +304,6 @@ _CHECKS = {
     "external_url": _check_url,
     "series": _check_text("series"),
     "series_order": _check_series_order,
+    "redirect": _check_redirect,
+    "permalink": _check_redirect,
 }
