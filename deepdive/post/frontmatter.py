@@ -281,8 +281,8 @@ def old_address_problem(address: str) -> str | None:
     example = "write the path on this site, such as `/posts/old-slug/` or `/2017/01/27/title.html`"
     if "://" in address or address.startswith("//"):
         return f"{address!r} names a host: {example}"
-    if any(char in address for char in "?#") or any(char.isspace() for char in address):
-        return f"{address!r} has a query, fragment or space, which a static site cannot serve: {example}"
+    if any(char in address for char in "?#") or address != address.strip():
+        return f"{address!r} has a query or fragment, which a static site cannot serve: {example}"
     segments = address.strip("/").split("/")
     if not address.strip("/"):
         return f"{address!r} is the home page, which cannot redirect: {example}"

@@ -28,7 +28,7 @@ import posixpath
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from sphinx.util import logging
 
@@ -143,7 +143,7 @@ def write_redirects(app: Sphinx, exception: Exception | None) -> None:
         canonical = (
             urljoin(app.config.html_baseurl, ascii_url(uri)) if app.config.html_baseurl else uri
         )
-        page = redirect_page(post.title, relative_url(relative, uri), canonical, language)
+        page = redirect_page(post.title, quote(relative_url(relative, uri)), canonical, language)
         path = outdir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
