@@ -281,7 +281,7 @@ def old_address_problem(address: str) -> str | None:
     example = "write the path on this site, such as `/posts/old-slug/` or `/2017/01/27/title.html`"
     if "://" in address or address.startswith("//"):
         return f"{address!r} names a host: {example}"
-    if any(char in address for char in "?#") or address != address.strip():
+    if any(char in address for char in "?#"):
         return f"{address!r} has a query or fragment, which a static site cannot serve: {example}"
     segments = address.strip("/").split("/")
     if not address.strip("/"):
