@@ -37,7 +37,7 @@ WEIGHT_ARGS ?=
 NODE_MIN := 20
 PORT ?= 8000
 
-.PHONY: help install newest html live serve test new bench weight clean lock check-python check-node
+.PHONY: help install newest html live serve test new import bench weight clean lock check-python check-node
 
 help: ## list the targets and the variables they read
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -121,6 +121,10 @@ test: $(INSTALLED_DEV) $(NODE_INSTALLED) ## run the test suite (builds real site
 
 new: $(INSTALLED) ## start a post: make new TITLE="Hamiltonian Monte Carlo" [TAGS="mcmc,bayesian"]
 	$(BIN)/python -m deepdive.tools.newpost --title "$(TITLE)" --tags "$(TAGS)"
+
+import: $(INSTALLED) ## bring an old blog's posts over: make import SRC=../old-blog (Nikola, Jekyll, ABlog)
+	@[ -n "$(SRC)" ] || { echo 'make import: name the old blog'"'"'s folder: make import SRC=../old-blog' >&2; exit 1; }
+	$(BIN)/python -m deepdive.tools.importer "$(SRC)" --dest posts
 
 bench: $(INSTALLED_DEV) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog and Nikola (BENCH_ARGS="--posts 100 --repeat 3")
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

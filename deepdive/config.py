@@ -36,6 +36,12 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
         (dict,),
         "extra CSP sources, e.g. {'frame-src': ['https://…']}",
     ),
+    "deepdive_feed_aliases": (
+        {},
+        "html",
+        (dict,),
+        "old feed addresses and the feed each serves, e.g. {'blog/atom.xml': 'atom.xml'}",
+    ),
 }
 
 
@@ -58,6 +64,16 @@ def check_config(app: Sphinx, config: Config) -> None:
         if not isinstance(link, dict) or not {"name", "url"} <= set(link):
             raise ConfigError(
                 f"conf.py: each deepdive_social_links entry needs 'name' and 'url'; got {link!r}"
+            )
+    for alias, feed in config.deepdive_feed_aliases.items():
+        if (
+            not isinstance(alias, str)
+            or not alias.strip("/")
+            or feed not in ("atom.xml", "rss.xml")
+        ):
+            raise ConfigError(
+                f"conf.py: deepdive_feed_aliases entry {alias!r}: {feed!r} is not valid; expected "
+                "an old address mapped to 'atom.xml' or 'rss.xml', e.g. {'blog/atom.xml': 'atom.xml'}"
             )
     base = config.html_baseurl
     if base and (urlparse(base).scheme not in ("http", "https") or not base.endswith("/")):

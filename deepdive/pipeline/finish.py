@@ -14,6 +14,7 @@ from deepdive.site.feeds import write_feeds
 from deepdive.site.iconfont import shrink_icon_fonts
 from deepdive.site.outputs import remove_stale_outputs
 from deepdive.site.pagecache import record_signatures
+from deepdive.site.redirects import write_redirects
 from deepdive.site.sitefiles import write_site_files
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ END_OF_BUILD = (
     fail_build,  # a failed notebook fails the build, with or without -W
     write_feeds,  # from the post bodies captured as pages were written
     write_site_files,  # robots.txt, 404.html at the root, CNAME
+    write_redirects,  # pages at posts' old addresses, feed copies: after the pages and feeds they
+    # must not replace, before the CSP step and the removal of the ones no post names any more
     complete_sitemap,  # every page, sorted, handed to sphinx-sitemap before it writes (500)
     protect_written_pages,  # the CSP tag, into every page this build wrote
     record_signatures,  # generated pages as they stay (after the CSP step rewrote them)

@@ -33,6 +33,8 @@ FIELDS = {
     "language": "the language the post is written in: English",
     "location": "where the post was written: Pittsburgh",
     "blogpost": "ABlog's mark of a post: true (every file under posts/ is one here)",
+    "redirect": "the post's old addresses on this site, redirected here: /posts/old-slug/",
+    "permalink": "the post's old address (Jekyll's key), redirected here: /2017/01/27/title.html",
 }
 # ABlog's names for keys that have another name here.
 ALIASES = {"external_link": "external_url"}
@@ -76,6 +78,8 @@ class FrontMatter:
     location: str | None = None
     # ABlog's `post` directive: its content replaces the excerpt, `:exclude:` keeps it off the page.
     exclude_excerpt: bool = False
+    redirects: list[str] = field(default_factory=list)
+    redirect_line: int | None = None
     problems: list[Problem] = field(default_factory=list)
     present: bool = False
 
@@ -318,6 +322,8 @@ def validate(
             if not ignore_unknown or _close_key(key):
                 result.problems.append(Problem(_unknown_key_message(key), entry.line))
             continue
+        if key in ("redirect", "permalink") and result.redirect_line is None:
+            result.redirect_line = entry.line
         try:
             if key == "date":
                 result.date = parse_date(entry.value, tz, date_format)
@@ -536,6 +542,40 @@ def _check_series_order(result: FrontMatter, value: object, tz: str) -> None:
     result.series_order = value
 
 
+def _check_redirect(result: FrontMatter, value: object, tz: str) -> None:
+    if isinstance(value, str):
+        addresses = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        addresses = [v.strip() for v in value if v.strip()]
+    else:
+        raise _Invalid(f"must be an address or a list of them: `/posts/old-slug/`, not {value!r}")
+    if not addresses:
+        raise _Invalid("is empty: give the old address, e.g. `/posts/old-slug/`")
+    for address in addresses:
+        problem = old_address_problem(address)
+        if problem:
+            raise _Invalid(problem)
+    result.redirects.extend(a for a in addresses if a not in result.redirects)
+
+
+def old_address_problem(address: str) -> str | None:
+    """What is wrong with ``address`` as an old address of a post on this site, or None."""
+    example = "write the path on this site, such as `/posts/old-slug/` or `/2017/01/27/title.html`"
+    if "://" in address or address.startswith("//"):
+        return f"{address!r} names a host: {example}"
+    if any(char in address for char in "?#"):
+        return f"{address!r} has a query or fragment, which a static site cannot serve: {example}"
+    segments = address.strip("/").split("/")
+    if not address.strip("/"):
+        return f"{address!r} is the home page, which cannot redirect: {example}"
+    if any(segment in ("", ".", "..") for segment in segments):
+        return f"{address!r} has an empty, `.` or `..` part: {example}"
+    last = segments[-1]
+    if not address.endswith("/") and "." in last and not last.endswith((".html", ".htm")):
+        return f"{address!r} is not a page (.html) or a folder (ending in /): {example}"
+    return None
+
+
 _CHECKS = {
     "date": _check_date,
     "tags": _check_tags,
@@ -552,4 +592,6 @@ _CHECKS = {
     "language": _check_text("language"),
     "location": _check_text("location"),
     "blogpost": _check_blogpost,
+    "redirect": _check_redirect,
+    "permalink": _check_redirect,
 }

@@ -47,6 +47,8 @@ class Post:
     excerpt: list[nodes.Node] = field(default_factory=list)
     has_more: bool = False
     references: list[tuple[str, str]] = field(default_factory=list)
+    redirects: list[str] = field(default_factory=list)  # old addresses, from front matter
+    redirect_line: int | None = None
 
     @property
     def slug(self) -> str:

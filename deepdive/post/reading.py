@@ -372,6 +372,8 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         excerpt=excerpt,
         has_more=has_more,
         references=outgoing_references(doctree),
+        redirects=front.redirects,
+        redirect_line=front.redirect_line,
     )
     env.metadata[docname]["og:description"] = description
     _slim_ablog_copy(env, docname, excerpt)

@@ -23,6 +23,11 @@ def record_output(app: Sphinx, path: Path | str) -> None:
     )
 
 
+def recorded_outputs(app: Sphinx) -> set[str]:
+    """The files this build wrote or kept outside Sphinx's page writing, relative to the output."""
+    return set(app.env.__dict__.get("_deepdive_outputs", set()))
+
+
 def keep_page(app: Sphinx, pagename: str) -> None:
     """A generated page this build did not render again, because what it shows has not changed:
     it stays in the output, the sitemap and the manifest as if it had been written."""
