@@ -8,17 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, sphinx_build, write_site
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 # Imported notebooks are marked not to run; the site itself needs myst-nb to read them.
 CONF = 'extensions[0] = "myst_nb"\n'
-RST_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="rST posts are read once the `dialect` branch (ABlog's dialect and .rst posts) is "
-    "merged; remove this mark then",
-)
 
 
 def run_import(site: Path, kind: str) -> subprocess.CompletedProcess:
@@ -176,7 +170,6 @@ def test_the_report_lists_what_nikola_could_not_convert_at_file_and_line(tmp_pat
     assert ".. NOT IMPORTED youtube:: dQw4w9WgXcQ" in allais  # a comment: the post still builds
 
 
-@RST_PENDING
 def test_an_imported_nikola_blog_builds_strict_and_its_old_addresses_redirect(tmp_path):
     site, _ = imported_site(tmp_path, "nikola")
     build = sphinx_build(site)
@@ -213,7 +206,6 @@ def test_an_ablog_blog_imports_with_its_front_matter_normalised(tmp_path):
     assert 'deepdive_feed_aliases = {"blog/atom.xml": "atom.xml"}' in report
 
 
-@RST_PENDING
 def test_an_imported_ablog_blog_builds_strict_with_every_post_on_the_archive(tmp_path):
     site, _ = imported_site(tmp_path, "ablog")
     build = sphinx_build(site)
