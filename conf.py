@@ -36,6 +36,8 @@ extensions = [
     "myst_nb",
     "deepdive",
     "sphinx_proof",
+    # {grid}, {card}, {dropdown}, {tab-set}: coloured by the theme in light and dark mode
+    "sphinx_design",
     "sphinx_copybutton",
     "sphinxext.opengraph",
     "sphinx_sitemap",
