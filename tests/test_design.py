@@ -62,7 +62,9 @@ grad = jax.grad(lambda phi: surrogate(phi, z))(phi)
 
 
 def test_grids_cards_dropdowns_and_tabs_build_strictly(build_site):
-    build = build_site({"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN)
+    build = build_site(
+        {"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN
+    )
     assert build.returncode == 0, build.output
     page = build.html("posts/2024/estimators/")
     cards = page.select(".sd-row .sd-card")
@@ -81,7 +83,9 @@ def test_grids_cards_dropdowns_and_tabs_build_strictly(build_site):
 
 
 def test_math_inside_a_dropdown_and_a_card_is_typeset_at_build_time(build_site):
-    build = build_site({"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN)
+    build = build_site(
+        {"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN
+    )
     assert build.returncode == 0, build.output
     page = build.html("posts/2024/estimators/")
     dropdown = page.select_one("details.sd-dropdown")
