@@ -356,9 +356,11 @@ def reread_failed(
 
 
 def fail_build(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: a failed notebook fails the build, with or without ``-W``."""
+    """``build-finished``: a failed notebook fails the build, with or without ``-W`` (not in a
+    lenient preview, ``deepdive_strict = False``)."""
     if (
         exception is None
+        and app.config.deepdive_strict
         and app.env.get_domain(NotebooksDomain.name).failed
         and app.statuscode == 0
     ):
