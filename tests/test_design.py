@@ -79,7 +79,14 @@ def test_grids_cards_dropdowns_and_tabs_build_strictly(build_site):
     labels = page.select(".sd-tab-set > label.sd-tab-label")
     assert [label.get_text(strip=True) for label in labels] == ["NumPy", "JAX"]
     assert [label["data-sync-id"] for label in labels] == ["numpy", "jax"]
-    assert len(page.select(".sd-tab-set > input[type=radio]")) == 2
+    inputs = page.select(".sd-tab-set > input[type=radio]")
+    assert len(inputs) == 2
+    # Valid HTML: the radio input, not its label, names the panel it shows.
+    assert not any(label.has_attr("aria-controls") for label in labels)
+    for radio, label in zip(inputs, labels, strict=True):
+        assert label["for"] == radio["id"]
+        panel = page.find(id=radio["aria-controls"])
+        assert "sd-tab-content" in panel["class"] and panel.find_previous_sibling("label") is label
 
 
 def test_math_inside_a_dropdown_and_a_card_is_typeset_at_build_time(build_site):
