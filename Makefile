@@ -25,7 +25,13 @@ LOCK_PYTHONS := 3.11 3.12 3.13
 BUILDDIR ?= _build
 SPHINXOPTS ?=
 # -W: any warning fails the build; --keep-going: report every problem, not just the first.
-STRICT := -W --keep-going -n
+# STRICT=0 (a preview while moving a blog in): the site is built and every problem listed at the end.
+STRICT ?= 1
+ifeq ($(STRICT),0)
+STRICT_OPTIONS := --keep-going -n -D deepdive_strict=0
+else
+STRICT_OPTIONS := -W --keep-going -n
+endif
 # Parallel reading and writing: on 2 cores `-j auto` makes a clean build about a tenth faster than
 # JOBS=1 and a one-post edit as fast (see make bench).
 JOBS ?= auto
@@ -49,6 +55,7 @@ help: ## list the targets and the variables they read
 # var VENV        the venv folder (default .venv, made again when PYTHON's version changes)
 # var JOBS        parallel Sphinx processes (default auto)
 # var SPHINXOPTS  more sphinx-build options, e.g. SPHINXOPTS=-E for a full rebuild
+# var STRICT      STRICT=0: build despite problems, listing each at file:line (make html stays strict)
 # var PYTEST_ARGS pytest arguments for make test, e.g. PYTEST_ARGS="-m 'not browser' -x"
 # var BENCH_ARGS  make bench options, e.g. BENCH_ARGS="--posts 100 --repeat 3"
 # var WEIGHT_ARGS make weight options
@@ -102,7 +109,7 @@ newest: | check-python ## install the newest versions pyproject.toml allows inst
 
 # deepdive.pipeline runs Sphinx unless nothing it reads changed since the last successful build.
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
-	$(BIN)/python -m deepdive.pipeline -b dirhtml $(STRICT) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BIN)/python -m deepdive.pipeline -b dirhtml $(STRICT_OPTIONS) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
 	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \

@@ -36,6 +36,8 @@ extensions = [
     "myst_nb",
     "deepdive",
     "sphinx_proof",
+    # {grid}, {card}, {dropdown}, {tab-set}: coloured by the theme in light and dark mode
+    "sphinx_design",
     "sphinx_copybutton",
     "sphinxext.opengraph",
     "sphinx_sitemap",
@@ -78,6 +80,7 @@ myst_heading_anchors = 3
 # A post may be a Jupyter notebook (.ipynb, front matter in its first Markdown cell) or a MyST text
 # notebook (.md with `file_format: mystnb` and a `kernelspec`). myst-nb runs its code at build time
 # and keeps the outputs in _build/.jupyter_cache: a notebook runs again only when its code changes.
+# A .ipynb saved with its outputs is published as saved, not run (deepdive.post.notebooks).
 # A failing cell fails the build, reported at its file and line by deepdive.post.notebooks.
 # To publish one post without running it: `mystnb: {execution_mode: "off"}` in its front matter.
 nb_execution_mode = "cache"

@@ -41,6 +41,7 @@ FEATURES = (
     "deepdive.site.outputs",
     "deepdive.compat.sitemap",
     "deepdive.site.csp",
+    "deepdive.site.design",
     "deepdive.compat.pygments",
     "deepdive.compat.settled_config",
     "deepdive.research.previews",

@@ -29,6 +29,9 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
     "deepdive_newsletter_url": ("", "html", (str,), "an https:// address, or ''"),
     "deepdive_feed_length": (20, "html", (int,), "how many newest posts each feed holds"),
     "deepdive_cname": ("", "html", (str,), "a custom domain such as 'blog.example.org', or ''"),
+    # False (`make html STRICT=0`): a preview that lists every problem instead of failing. It
+    # changes no page, so switching it forces no rebuild.
+    "deepdive_strict": (True, "", (bool,), "True or False"),
     "deepdive_csp": (True, "html", (bool,), "True or False"),
     "deepdive_csp_extra": (
         {},

@@ -216,3 +216,114 @@ def test_the_real_sites_notebook_posts_are_listed_with_their_figures(real_site):
         assert not page.select("article div.output.error, article div.output.traceback"), slug
         assert titles[slug].title in home
     assert not (real_site.outdir / "prf-prf").exists()  # sphinx-proof's index page is off
+
+
+# A notebook as an ABlog + myst-nb author saves it after running it on their own machine: it
+# imports a helper module of their old repository, and every code cell carries its outputs.
+TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def run_notebook(stored_outputs: bool = True, front: str = "") -> str:
+    """A Jupyter notebook post whose code needs a module this machine does not have."""
+
+    def code(index: int, source: str, outputs: list[dict]) -> dict:
+        return {
+            "cell_type": "code",
+            "metadata": {},
+            "id": f"c{index}",
+            "execution_count": index if stored_outputs else None,
+            "outputs": outputs if stored_outputs else [],
+            "source": source.splitlines(keepends=True),
+        }
+
+    cells = [
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "id": "m1",
+            "source": f"---\ndate: 2023-11-20\ntags: [sgd, experiments]\n{front}---\n".splitlines(
+                keepends=True
+            ),
+        },
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "id": "m2",
+            "source": ["# Learning-rate sweep\n", "\n", "Five runs of SGD on the same problem.\n"],
+        },
+        code(1, "from lab_utils import load_runs\n\nruns = load_runs('sweep-2023-11')", []),
+        code(
+            2,
+            "for run in runs:\n    print(run.lr, round(run.final_loss, 3))",
+            [{"name": "stdout", "output_type": "stream", "text": ["0.1 0.412\n", "0.03 0.287\n"]}],
+        ),
+        code(
+            3,
+            "best = min(runs, key=lambda r: r.final_loss)\nbest.lr",
+            [
+                {
+                    "output_type": "execute_result",
+                    "execution_count": 3,
+                    "metadata": {},
+                    "data": {"text/plain": ["0.03"]},
+                }
+            ],
+        ),
+        code(
+            4,
+            "plot_losses(runs)",
+            [{"output_type": "display_data", "metadata": {}, "data": {"image/png": TINY_PNG}}],
+        ),
+    ]
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            },
+            "cells": cells,
+        }
+    )
+
+
+def test_a_notebook_saved_with_its_outputs_is_published_as_saved(nb_site):
+    build = sphinx_build(nb_site({"posts/2023/lr-sweep.ipynb": run_notebook()}))
+    assert build.returncode == 0, build.output
+    assert "Executing notebook" not in build.output
+    page = build.html("posts/2023/lr-sweep/")
+    outputs = page.select("article div.cell_output")
+    assert "0.1 0.412" in outputs[0].get_text() and "0.03 0.287" in outputs[0].get_text()
+    assert outputs[1].get_text(strip=True) == "0.03"
+    image = outputs[2].select_one("img")
+    assert (build.outdir / "posts/2023/lr-sweep" / image["src"]).resolve().is_file()
+    assert "from lab_utils import load_runs" in page.select_one("article div.cell_input").get_text()
+    assert "Learning-rate sweep" in build.html("archive/").get_text()
+
+
+def test_a_notebook_without_outputs_is_run_and_a_failing_cell_is_one_readable_error(nb_site):
+    build = sphinx_build(nb_site({"posts/2023/lr-sweep.ipynb": run_notebook(stored_outputs=False)}))
+    assert build.returncode == 1
+    assert (
+        "lr-sweep.ipynb: ERROR: code cell 1 (cell 3 of the notebook), line 1 of the cell: "
+        "`from lab_utils import load_runs` raised ModuleNotFoundError: No module named 'lab_utils'"
+    ) in build.output
+    assert "Traceback" not in build.output
+
+
+def test_an_author_can_ask_for_a_notebook_with_outputs_to_run(nb_site):
+    front = "mystnb:\n  execution_mode: force\n"
+    build = sphinx_build(nb_site({"posts/2023/lr-sweep.ipynb": run_notebook(front=front)}))
+    assert build.returncode == 1
+    assert "No module named 'lab_utils'" in build.output
+    assert "Traceback" not in build.output
+
+
+def test_a_site_that_forces_execution_runs_notebooks_with_outputs_too(make_site):
+    srcdir = make_site(
+        {"posts/2023/lr-sweep.ipynb": run_notebook()},
+        CONF.replace('nb_execution_mode = "cache"', 'nb_execution_mode = "force"'),
+    )
+    build = sphinx_build(srcdir)
+    assert build.returncode == 1
+    assert "No module named 'lab_utils'" in build.output

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from conftest import post, write_site
+from conftest import ROOT, post, write_site
 from test_build import make_html_command
 
 GOOD = {f"posts/2024/fine{n}.md": post(f"2024-0{n}-01", f"Fine {n}") for n in range(1, 7)}
@@ -59,3 +62,91 @@ def test_a_clean_build_has_no_summary(tmp_path) -> None:
     status, lines = terminal(srcdir)
     assert status == 0 and "build succeeded." in lines
     assert not any("problems in this build" in line for line in lines)
+
+
+def make_html_line(*variables: str) -> list[str]:
+    """The command the real Makefile's `make html` runs (``make -n``), with this Python."""
+    venv = Path(sys.executable).parents[1]
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "html", f"VENV={venv}", *variables],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if "-m deepdive.pipeline" in line)
+    return [sys.executable, *shlex.split(line)[1:]]
+
+
+def run(command: list[str], srcdir: Path) -> tuple[int, list[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    result = subprocess.run(
+        command, cwd=srcdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return result.returncode, result.stdout.splitlines()
+
+
+# A post moved in from another blog, with the problems such a post has here.
+MOVED_IN = post(
+    title="Old post",
+    body="""
+    See {ref}`old-label`.
+
+    ```{youtube} dQw4w9WgXcQ
+    ```
+    """,
+)
+
+
+def test_make_html_strict_0_builds_the_site_and_lists_every_problem(tmp_path) -> None:
+    srcdir = write_site(tmp_path / "site", {**GOOD, **PROBLEMS, "posts/2024/old.md": MOVED_IN})
+    lenient = make_html_line("STRICT=0")
+    assert "-W" not in lenient
+    status, lines = run(lenient, srcdir)
+    assert status == 0, "\n".join(lines[-40:])
+    start = lines.index(
+        "deepdive: 4 problems in this build (STRICT=0: the site was built anyway; "
+        "`make html` fails until they are fixed):"
+    )
+    problems = lines[start + 1 : start + 5]
+    assert [line.split(": ", 1)[0] for line in problems] == [
+        "posts/2024/old.md:7",
+        "posts/2024/old.md:9",
+        "posts/2024/sums.md:7",
+        "posts/2024/when.md:2",
+    ], "\n".join(lines[-40:])
+    assert "Unknown directive type: 'youtube'" in problems[1]
+    built = srcdir / "_build" / "html"
+    assert (built / "index.html").is_file()
+    assert (built / "posts/2024/fine1/index.html").is_file()
+    assert (built / "posts/2024/old/index.html").is_file()
+
+
+def test_a_strict_build_after_a_lenient_one_still_fails_on_the_same_problems(tmp_path) -> None:
+    srcdir = write_site(tmp_path / "site", {**GOOD, **PROBLEMS, "posts/2024/old.md": MOVED_IN})
+    lenient, strict = make_html_line("STRICT=0"), make_html_line()
+    assert "-W" in strict
+    assert run(lenient, srcdir)[0] == 0
+    status, lines = run(strict, srcdir)
+    assert status != 0
+    assert "deepdive: 4 problems in this build:" in lines, "\n".join(lines[-40:])
+    # Nothing changed, and the next preview lists the problems again instead of skipping.
+    status, lines = run(lenient, srcdir)
+    assert status == 0 and "nothing changed" not in "\n".join(lines)
+    assert any(line.startswith("deepdive: 4 problems in this build (STRICT=0") for line in lines)
+
+
+def test_an_unchanged_post_fails_every_strict_build_until_it_is_fixed(tmp_path) -> None:
+    srcdir = write_site(tmp_path / "site", {**GOOD, "posts/2024/old.md": MOVED_IN})
+    strict = make_html_line()
+    for _ in range(2):
+        status, lines = run(strict, srcdir)
+        assert status != 0
+        assert "deepdive: 2 problems in this build:" in lines, "\n".join(lines[-40:])
+    (srcdir / "posts/2024/old.md").write_text(post(title="Old post"), encoding="utf-8")
+    status, lines = run(strict, srcdir)
+    assert status == 0 and "build succeeded." in lines, "\n".join(lines[-40:])
+    status, lines = run(strict, srcdir)
+    assert status == 0 and any(
+        "nothing changed since the last successful build" in line for line in lines
+    )

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STAMP = "deepdive-uptodate.json"
+# Written by pipeline/summary.py when a build had problems (this module imports no Sphinx).
+PROBLEMS = "deepdive-problems.json"
 FORMAT = 1
 
 # sphinx-build options that take a value, in both spellings.
@@ -259,7 +261,13 @@ def run(argv: list[str], inputs: str | None) -> int:
     returncode = sphinx_build(argv)
     gctuning.leave_to_exit()
     invocation = parse(argv) if inputs else None
-    if returncode == 0 and invocation and invocation.doctreedir.is_dir():
+    # A lenient build (STRICT=0) exits 0 with problems: it is never the record of a success.
+    if (
+        returncode == 0
+        and invocation
+        and invocation.doctreedir.is_dir()
+        and not (invocation.doctreedir / PROBLEMS).exists()
+    ):
         # The inputs as they were when the build started: a file saved during the build makes the
         # next fingerprint differ, so that change is built next time.
         stamp = {"inputs": inputs, "outputs": outputs_fingerprint(invocation)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deepdive.compat.sitemap import complete_sitemap
-from deepdive.pipeline.summary import collect_problems
+from deepdive.pipeline.summary import collect_problems, reread_documents_with_problems
 from deepdive.post.notebooks import fail_build
 from deepdive.research.math import finish_build as stop_typesetting
 from deepdive.site.csp import protect_written_pages
@@ -48,4 +48,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("build-finished", finish, priority=450)
     # After all of them, which may still warn: the build's problems, one file:line a line.
     app.connect("build-finished", collect_problems(app), priority=900)
+    # Documents with problems in the last build are read again, so their problems are repeated.
+    app.connect("env-get-outdated", reread_documents_with_problems)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

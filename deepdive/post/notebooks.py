@@ -13,7 +13,13 @@ in ``conf.py``). This module wraps myst-nb's parser to
   can report the other problems, the notebook is read and executed again on the next build, and
   the build fails (``sphinx-build`` exits with status 1) even without ``-W``.
 
-Execution is switched off for one post with ``mystnb: {execution_mode: "off"}`` in its front matter.
+Which notebooks run: a Jupyter notebook saved after it was run (a code cell carries an output or
+an execution count) is published with its stored outputs, as myst-nb's ``off`` mode publishes it,
+so a notebook written elsewhere builds even when its imports are not installed here; a notebook
+never run (or cleared), and every text notebook, runs with the site's ``nb_execution_mode``. A post
+chooses for itself with ``mystnb: {execution_mode: ...}`` in its front matter or notebook metadata
+(``force`` runs a notebook that has outputs, ``off`` never runs one); a site whose
+``nb_execution_mode`` is ``force`` or ``off`` runs every notebook, or none.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ _CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
 _CELL_HEADER = "An error occurred while executing the following cell:\n------------------\n"
 # Per-notebook myst-nb overrides are ignored while a failed notebook is rendered without outputs.
 _NO_OVERRIDES = "deepdive_execution_failed"
+# The site's execution modes under which a notebook that carries its outputs is not run again.
+RUN_UNLESS_STORED = ("cache", "auto")
 
 
 class NotebooksDomain(Domain):
@@ -91,7 +99,9 @@ class NotebookParser(MystNbParser):
     def parse(self, inputstring: str, document: nodes.document) -> None:
         env = getattr(document.settings, "env", None) or self.env
         path = Path(env.doc2path(env.docname))
-        text, removed_cells = prepare_source(inputstring, path.suffix)
+        text, removed_cells = prepare_source(
+            inputstring, path.suffix, env.mystnb_config.execution_mode
+        )
         try:
             with _quiet_myst_nb_failure(env.docname):
                 super().parse(text, document)
@@ -111,10 +121,14 @@ class NotebookParser(MystNbParser):
                 env.mystnb_config = config
 
 
-def prepare_source(text: str, suffix: str) -> tuple[str, int]:
-    """Front matter myst-nb can store as notebook metadata; returns the text and cells removed."""
+def prepare_source(text: str, suffix: str, execution_mode: str = "cache") -> tuple[str, int]:
+    """Front matter myst-nb can store as notebook metadata, and a notebook that carries its
+    outputs kept as saved (see the module's docstring); returns the text and cells removed."""
     if suffix == ".ipynb":
-        return _move_front_matter_cell(text)
+        text, removed = _move_front_matter_cell(text)
+        if execution_mode in RUN_UNLESS_STORED:
+            text = _keep_stored_outputs(text)
+        return text, removed
     # The check parses the front matter as YAML; only text naming a notebook format can pass it.
     if ("mystnb" in text or "jupytext" in text) and is_myst_markdown_notebook(text):
         return _storable_front_matter(text), 0
@@ -173,6 +187,22 @@ def _move_front_matter_cell(text: str) -> tuple[str, int]:
         del cells[0]
         removed = 1
     return json.dumps(notebook, ensure_ascii=False), removed
+
+
+def _keep_stored_outputs(text: str) -> str:
+    """A notebook that was run and saved, unless it chose its execution mode: not run again."""
+    try:
+        notebook = json.loads(text)
+        metadata = notebook.setdefault("metadata", {})
+        chosen = isinstance(metadata.get("mystnb"), dict) and "execution_mode" in metadata["mystnb"]
+        cells = [c for c in notebook.get("cells") or [] if c.get("cell_type") == "code"]
+    except (ValueError, AttributeError):
+        return text  # myst-nb reports a notebook it cannot read
+    if chosen or not any(c.get("outputs") or c.get("execution_count") for c in cells):
+        return text
+    mystnb = metadata["mystnb"] if isinstance(metadata.get("mystnb"), dict) else {}
+    metadata["mystnb"] = {**mystnb, "execution_mode": "off"}
+    return json.dumps(notebook, ensure_ascii=False)
 
 
 def _jsonable(value: Any) -> Any:
@@ -326,9 +356,11 @@ def reread_failed(
 
 
 def fail_build(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: a failed notebook fails the build, with or without ``-W``."""
+    """``build-finished``: a failed notebook fails the build, with or without ``-W`` (not in a
+    lenient preview, ``deepdive_strict = False``)."""
     if (
         exception is None
+        and app.config.deepdive_strict
         and app.env.get_domain(NotebooksDomain.name).failed
         and app.statuscode == 0
     ):

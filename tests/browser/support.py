@@ -4,6 +4,7 @@ GitHub Pages, and a browser tab that records console errors, failed and foreign 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,19 @@ class SitePages:
         series = [link for link in series if link.startswith("series/")]
         series = series or page_dirs(outdir, "series/*/index.html")
         return cls(outdir, posts, post, tags[0], series[0] if series else None)
+
+
+def relative_luminance(css_color: str) -> float:
+    """WCAG relative luminance of an ``rgb(...)``/``rgba(...)`` colour."""
+    channels = [float(c) / 255 for c in re.findall(r"[\d.]+", css_color)[:3]]
+    r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two ``rgb(...)`` colours (1 to 21; body text needs 4.5)."""
+    light, dark = sorted((relative_luminance(foreground), relative_luminance(background)))[::-1]
+    return (light + 0.05) / (dark + 0.05)
 
 
 # -- The browser ----------------------------------------------------------------------------------

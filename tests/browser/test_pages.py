@@ -12,7 +12,7 @@ import snowballstemmer
 from bs4 import Tag
 from playwright.sync_api import expect
 
-from browser.support import SitePages, resolve
+from browser.support import SitePages, relative_luminance, resolve
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +33,6 @@ def test_404_page_loads_cleanly_at_a_deep_unknown_url(tab):
     expect(tab.page.locator("h1").first).to_contain_text("not found", ignore_case=True)
     expect(tab.page.locator(".bd-header")).to_be_visible()  # the theme's styles and navbar arrived
     tab.check()
-
-
-def relative_luminance(css_color: str) -> float:
-    """WCAG relative luminance of an ``rgb(...)``/``rgba(...)`` colour."""
-    channels = [float(c) / 255 for c in re.findall(r"[\d.]+", css_color)[:3]]
-    r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def test_dark_mode_switch_persists_to_the_next_page(tab):
