@@ -26,7 +26,10 @@ MORE_MD = "<!-- more -->"
 MORE_RST = ".. raw:: html\n\n   <!-- more -->\n"
 # Imported notebooks were run on the old blog; their stored outputs are what readers saw.
 NO_EXECUTION = {"execution_mode": "off"}
-FRONT_ORDER = ("date", "tags", "category", "description", "author", "draft", "redirect")
+FRONT_ORDER = (
+    *("date", "tags", "category", "description", "author", "draft"),
+    *("location", "language", "excerpt", "image", "external_url", "redirect"),
+)
 
 
 @dataclass

@@ -18,8 +18,16 @@ from deepdive.tools.importer.report import Report
 
 NAME = "ABlog"
 _KEYS = {"blogpost", "date", "tags", "category", "author", "redirect", "title", "description"}
-# ABlog's keys with no field here.
-_LEFT_OUT = {"location", "language", "image", "excerpt", "nocomments", "exclude", "external_link"}
+# ABlog's keys that come over as they are (under this site's name for them), and those with no
+# field here. `image` comes over when it needs no file copied: a number (the post's Nth image) or
+# an address.
+_CARRIED = {
+    "location": "location",
+    "language": "language",
+    "excerpt": "excerpt",
+    "external_link": "external_url",
+}
+_LEFT_OUT = {"nocomments", "exclude"}
 _MYST_POST = re.compile(r"^(`{3,}|:{3,})\{post\}\s*(.*)$")
 _RST_POST = re.compile(r"^\.\.\s+post::\s*(.*)$")
 _OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
@@ -147,8 +155,16 @@ def _normalise(
         "category": categories[0] if categories else None,
         "description": values.get("description"),
         "author": " and ".join(authors) or None,
+        **{ours: values[theirs] for theirs, ours in _CARRIED.items() if values.get(theirs)},
         "redirect": list(dict.fromkeys(old)),
     }
+    image = values.get("image")
+    if isinstance(image, int) or str(image or "").startswith(("https://", "http://")):
+        front["image"] = image
+    elif image:
+        report.cannot_convert(
+            where, None, f"ABlog's `image: {image}` names a file: copy it and set `image:` by hand"
+        )
     for key in sorted(set(values) & _LEFT_OUT):
         report.cannot_convert(where, None, f"ABlog's `{key}` has no field here; it was left out")
     title = values.get("title")
