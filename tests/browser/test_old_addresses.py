@@ -1,0 +1,45 @@
+"""A reader who follows an old link of an imported blog lands on the post's new page in Chromium,
+from each kind of blog `make import` takes in, under the production base path."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import sphinx_build
+from test_import import imported_site
+
+from deepdive.tools.serve import serve_site
+
+pytestmark = pytest.mark.browser
+
+# (blog, its old address, the imported post's new page)
+OLD_LINKS = [
+    ("jekyll", "estimation/2019/03/04/kalman-filter.html", "posts/2019/kalman-filter/"),
+    ("jekyll", "notes/bias-variance/", "posts/2019/bias-variance/"),
+    ("nikola", "posts/gamblers-fallacy/", "posts/2017/gamblers-fallacy/"),
+    ("ablog", "blog/entropy-of-a-die.html", "posts/2023/entropy-of-a-die/"),
+    ("ablog", "blog/kl-not-distance/", "posts/2023/kl-divergence/"),
+]
+
+
+@pytest.fixture(scope="module")
+def imported_sites(tmp_path_factory):
+    """Each fixture blog imported into its own small site and built strict."""
+    outdirs = {}
+    for kind in sorted({kind for kind, _, _ in OLD_LINKS}):
+        site, _ = imported_site(tmp_path_factory.mktemp(kind), kind)
+        build = sphinx_build(site)
+        assert build.returncode == 0, build.output[-3000:]
+        outdirs[kind] = build.outdir
+    return outdirs
+
+
+@pytest.mark.parametrize(("kind", "old", "new"), OLD_LINKS, ids=[old for _, old, _ in OLD_LINKS])
+def test_an_old_address_lands_on_the_new_page(imported_sites, browser, kind, old, new):
+    with serve_site(imported_sites[kind]) as server:
+        page = browser.new_page()
+        try:
+            page.goto(server.url(old))
+            page.wait_for_url(server.url(new))
+            assert page.locator("article h1").first.is_visible()
+        finally:
+            page.close()
