@@ -36,6 +36,7 @@ endif
 # JOBS=1 and a one-post edit as fast (see make bench).
 JOBS ?= auto
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 BENCH_ARGS ?=
 WEIGHT_ARGS ?=
 # KaTeX typesets math at build time with Node.js: package.json's engines, the highest floor of what
@@ -57,6 +58,7 @@ help: ## list the targets and the variables they read
 # var SPHINXOPTS  more sphinx-build options, e.g. SPHINXOPTS=-E for a full rebuild
 # var STRICT      STRICT=0: build despite problems, listing each at file:line (make html stays strict)
 # var PYTEST_ARGS pytest arguments for make test, e.g. PYTEST_ARGS="-m 'not browser' -x"
+# var TEST_WORKERS test processes for make test (default auto: one per core; 0 runs them in this one)
 # var BENCH_ARGS  make bench options, e.g. BENCH_ARGS="--posts 100 --repeat 3"
 # var WEIGHT_ARGS make weight options
 # var PORT        the port of make live and make serve (default 8000)
@@ -120,9 +122,10 @@ serve: $(INSTALLED) ## serve the built site as GitHub Pages would, under its bas
 	@test -f $(BUILDDIR)/html/index.html || { echo "Nothing to serve: $(BUILDDIR)/html has no index.html; run make html first" >&2; exit 1; }
 	$(BIN)/python -m deepdive.tools.serve $(BUILDDIR)/html --port $(PORT)
 
-# pytest's exit code 5 means it collected no test: never a pass.
+# pytest's exit code 5 means it collected no test: never a pass. Each test file stays on one worker
+# (--dist loadfile), so a site a file builds for its tests is built once.
 test: $(INSTALLED_DEV) $(NODE_INSTALLED) ## run the test suite (builds real sites)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 		if [ $$status -eq 5 ]; then echo "make test: pytest collected no test (PYTEST_ARGS=$(PYTEST_ARGS))" >&2; fi; \
 		exit $$status
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,12 +149,38 @@ def copy_site_sources(destination: Path, root: Path = ROOT) -> Path:
     return destination
 
 
+def shared_by_workers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This test run's folder that every pytest-xdist worker sees (each worker's own temporary
+    folder is a child of it); without workers, the run's own temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def held(lock: Path):
+    """Wait until no other worker holds ``lock``, then hold it for the block."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory) -> Build:
-    """The real blog, copied and built once per test session with warnings as errors."""
-    workdir = tmp_path_factory.mktemp("real")
-    srcdir = workdir / "src"
-    copy_site_sources(srcdir)
-    build = sphinx_build(srcdir, workdir / "html", "-j", "auto")
+    """The real blog, copied and built with warnings as errors once per test run: the first worker
+    that needs it builds it while the others wait, then all of them read the same build."""
+    workdir = shared_by_workers(tmp_path_factory) / "real-site"
+    with held(workdir.with_name("real-site.lock")):
+        record = workdir / "build.json"
+        if record.is_file():
+            saved = json.loads(record.read_text(encoding="utf-8"))
+            build = Build(saved["returncode"], saved["output"], workdir / "src", workdir / "html")
+        else:
+            copy_site_sources(workdir / "src")
+            build = sphinx_build(workdir / "src", workdir / "html", "-j", "auto")
+            saved = {"returncode": build.returncode, "output": build.output}
+            record.write_text(json.dumps(saved), encoding="utf-8")
     assert build.returncode == 0, build.output[-5000:]
     return build
