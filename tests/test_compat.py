@@ -65,8 +65,11 @@ def test_sphinxcontrib_bibtex_still_stops_the_build_on_a_bibtex_syntax_error(tmp
 def test_the_folders_the_theme_and_copybutton_add_are_still_where_settled_config_expects():
     from types import SimpleNamespace
 
-    from deepdive.compat.settled_config import copybutton_static, pydata_components
+    from deepdive.compat.settled_config import copybutton_static, design_static, pydata_components
 
-    config = SimpleNamespace(extensions=["sphinx_copybutton"], html_theme="pydata_sphinx_theme")
+    config = SimpleNamespace(
+        extensions=["sphinx_copybutton", "sphinx_design"], html_theme="pydata_sphinx_theme"
+    )
     assert (Path(copybutton_static(config)) / "copybutton.css").is_file()
+    assert (Path(design_static(config)) / "sphinx-design.min.css").is_file()
     assert (Path(pydata_components(config)) / "theme-switcher.html").is_file()

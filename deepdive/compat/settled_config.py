@@ -7,7 +7,8 @@ configuration has changed (4 options: ...)" with ``conf.py`` untouched:
 
 - Sphinx's HTML builder gives each ``html_css_files`` / ``html_js_files`` entry its documented
   default ``priority`` (800) by writing it into the entry's attribute dict;
-- sphinx-copybutton appends its ``_static`` folder to ``html_static_path`` on every build;
+- sphinx-copybutton and sphinx-design append their static folders to ``html_static_path`` on
+  every build;
 - pydata-sphinx-theme appends its ``components`` folder to ``templates_path`` when the theme is
   loaded, fills in ``icon_links`` and ``logo`` in ``html_theme_options``, and sets
   ``html_permalinks_icon`` to ``#`` when ``conf.py`` does not;
@@ -19,7 +20,7 @@ folder lists are left without the second copy they append. The configuration the
 then the one the next build starts with. ``github_url``-style shortcuts in the theme options are
 still rewritten by the theme (it inserts them into ``icon_links``); ``icon_links`` covers them.
 
-Waits for sphinx-copybutton and pydata-sphinx-theme to add their folders at ``config-inited``
+Waits for sphinx-copybutton, sphinx-design and pydata-sphinx-theme to add their folders at ``config-inited``
 (or only when missing), and for Sphinx to leave ``html_css_files`` entries as written; no upstream
 issue found to link yet.
 """
@@ -47,6 +48,15 @@ def copybutton_static(config: Config) -> str | None:
     return str(Path(sphinx_copybutton.__file__).parent.joinpath("_static").absolute())
 
 
+def design_static(config: Config) -> str | None:
+    """The folder sphinx-design appends to ``html_static_path``, when it is enabled."""
+    if "sphinx_design" not in config.extensions:
+        return None
+    from sphinx_design.extension import STATIC_DIR
+
+    return str(STATIC_DIR)
+
+
 def pydata_components(config: Config) -> str | None:
     """The folder pydata-sphinx-theme appends to ``templates_path``, when it is the theme."""
     if config.html_theme != PYDATA_THEME:
@@ -63,6 +73,7 @@ def settle(app: Sphinx, config: Config) -> None:
                 entry[1].setdefault("priority", ASSET_PRIORITY)
     for folders, folder in (
         (config.html_static_path, copybutton_static(config)),
+        (config.html_static_path, design_static(config)),
         (config.templates_path, pydata_components(config)),
     ):
         if folder and folder not in folders:

@@ -137,3 +137,41 @@ def test_no_horizontal_scroll_at_375px(browse, site_pages, name):
         f"the page is {width}px wide; elements past the edge: {tab.page.evaluate(OVERFLOWING, 375)}"
     )
     tab.check()
+
+
+EVERY_WIDE_EQUATION_FOCUSABLE = """() => [...document.querySelectorAll('div.math > .katex-display')]
+    .every(e => (e.scrollWidth > e.clientWidth) === (e.tabIndex === 0))"""
+# Each display equation: whether it is wider than its box, and whether Tab reaches it.
+EQUATIONS = """() => [...document.querySelectorAll('div.math > .katex-display')].map(e => ({
+    id: e.parentElement.id, overflows: e.scrollWidth > e.clientWidth, focusable: e.tabIndex === 0}))"""
+
+
+def test_exactly_the_equations_too_wide_for_a_phone_can_be_reached_by_keyboard(browse, site_pages):
+    """Checked after KaTeX's fonts arrived (an equation is wider in them than in the fallback
+    font) and after a narrow window was widened."""
+    tab = browse(width=375, height=812)
+    tab.visit(site_pages.path(POST))
+    tab.page.evaluate("document.fonts.ready")
+    equations = tab.page.evaluate(EQUATIONS)
+    assert any(e["overflows"] for e in equations), "the sample post should have a wide equation"
+    assert all(e["overflows"] == e["focusable"] for e in equations), equations
+    tab.page.set_viewport_size({"width": 1920, "height": 1080})
+    # The check runs when the equations' boxes report their new size, a frame or so later.
+    tab.page.wait_for_function(EVERY_WIDE_EQUATION_FOCUSABLE)
+    assert sum(e["focusable"] for e in tab.page.evaluate(EQUATIONS)) < sum(
+        e["focusable"] for e in equations
+    )
+    tab.check()
+
+
+def test_an_equation_shown_by_opening_a_dropdown_is_reachable_when_too_wide(browse, site_pages):
+    """Hidden, it has no width at all; opened on a phone, it is wider than the column."""
+    page = next(p for p in site_pages.posts if site_pages.html(p).select_one("details div.math"))
+    tab = browse(width=375, height=812)
+    tab.visit(page)
+    for summary in tab.page.locator("details.sd-dropdown > summary").all():
+        summary.click()
+    tab.page.wait_for_function(EVERY_WIDE_EQUATION_FOCUSABLE)
+    inside = tab.page.locator("details[open] div.math > .katex-display")
+    assert inside.count() and inside.first.evaluate("e => e.scrollWidth > e.clientWidth")
+    tab.check()
