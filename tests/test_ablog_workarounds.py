@@ -7,6 +7,7 @@ import re
 
 import feedparser
 from conftest import post, sphinx_build
+from test_build import make_html
 
 
 def posts(count: int) -> dict[str, str]:
@@ -160,3 +161,11 @@ def test_the_saved_environment_keeps_no_copy_of_a_post_s_document(build_site) ->
     assert posted["title"] == "Post 1"
     assert posted["doctree"] is None
     assert [node.astext() for node in posted["excerpt"]] == ["Body 1."]
+
+
+def test_make_html_tells_a_site_that_also_loads_ablog_in_one_line_to_drop_it(make_site) -> None:
+    # An ABlog site's conf.py lists "ablog"; deepdive registers ABlog's parts itself.
+    build = make_html(make_site(posts(1), 'extensions.insert(0, "ablog")\n'))
+    assert build.returncode != 0
+    assert "remove 'ablog' from `extensions`" in build.output
+    assert "Traceback" not in build.output

@@ -34,7 +34,8 @@ from ablog.post import (
     process_posts,
     purge_posts,
 )
-from sphinx.errors import ConfigError
+
+from deepdive.errors import SetupError
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -72,7 +73,7 @@ def depart_update(translator, node: UpdateNode) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     if "ablog" in app.config.extensions:
-        raise ConfigError(
+        raise SetupError(
             "conf.py: remove 'ablog' from `extensions`: deepdive loads ABlog's directives and "
             "front matter itself, and makes the listing pages and feeds ABlog would make"
         )
