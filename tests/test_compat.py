@@ -73,3 +73,74 @@ def test_the_folders_the_theme_and_copybutton_add_are_still_where_settled_config
     assert (Path(copybutton_static(config)) / "copybutton.css").is_file()
     assert (Path(design_static(config)) / "sphinx-design.min.css").is_file()
     assert (Path(pydata_components(config)) / "theme-switcher.html").is_file()
+
+
+class Registrations:
+    """Stands in for the Sphinx app during an extension's ``setup()``: notes what it registers."""
+
+    def __init__(self) -> None:
+        self.config = type("Config", (), {"extensions": []})()
+        self.extensions: dict = {}
+        self.made: set[tuple] = set()
+
+    def add_config_value(self, name, default, rebuild, *args, **kwargs):
+        self.made.add(("config value", name))
+
+    def add_directive(self, name, directive, *args, **kwargs):
+        self.made.add(("directive", name, directive))
+
+    def add_node(self, node, override=False, **visitors):
+        self.made.add(("node", node, tuple(sorted(visitors))))
+
+    def add_transform(self, transform):
+        self.made.add(("transform", transform))
+
+    def add_message_catalog(self, catalog, locale_dir):
+        self.made.add(("message catalog", catalog, str(Path(locale_dir).resolve())))
+
+    def connect(self, event, handler, priority=500):
+        self.made.add(("handler", event, handler))
+
+    def require_sphinx(self, version):
+        pass
+
+
+def test_deepdive_registers_what_ablog_setup_does_but_its_page_and_feed_generators():
+    # deepdive.compat.ablog repeats ablog.setup() without three handlers. The day ABlog registers
+    # anything else (or stops registering something), this fails: repeat that change there.
+    import ablog
+    from ablog.post import generate_archive_pages, generate_atom_feeds
+
+    from deepdive.compat import ablog as shim
+
+    theirs, ours = Registrations(), Registrations()
+    metadata = ablog.setup(theirs)
+    shim.setup(ours)
+    left_out = {
+        ("handler", "html-collect-pages", generate_archive_pages),
+        ("handler", "html-collect-pages", generate_atom_feeds),
+        ("handler", "builder-inited", ablog.builder_inited),
+    }
+    assert left_out <= theirs.made
+    added = {
+        ("handler", "builder-inited", shim.reset_blog_singleton),
+        ("handler", "env-merge-info", shim.merge_ablog_posts),
+    }
+    assert ours.made == (theirs.made - left_out) | added
+    # What shim.merge_ablog_posts makes safe is the one reason ABlog gives for its flag.
+    assert metadata["parallel_read_safe"] is False
+
+
+def test_ablog_still_keeps_every_blog_s_posts_in_the_class_level_dict_we_clear():
+    from types import SimpleNamespace
+
+    from ablog.blog import CONFIG, Blog
+
+    config = SimpleNamespace(**{name: default for name, default, *_ in CONFIG})
+    first, second = SimpleNamespace(config=config), SimpleNamespace(config=config)
+    Blog._dict.clear()
+    Blog(first)
+    assert Blog._dict and Blog(second).app is first  # the second build sees the first's blog
+    Blog._dict.clear()
+    assert Blog(second).app is second
+    Blog._dict.clear()

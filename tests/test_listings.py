@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
-from conftest import post
+from conftest import post, sphinx_build
 
 
 def test_home_lists_posts_newest_first_with_excerpt_and_read_more(build_site):
@@ -42,6 +44,50 @@ def test_excerpt_footnotes_and_section_links_point_into_the_post(build_site):
     assert hrefs[0].startswith("posts/2024/one/#") and hrefs[1] == "posts/2024/one/#later"
     ids = [e["id"] for e in home.select("[id]")]
     assert len(ids) == len(set(ids))
+
+
+# A 1x1 PNG, as a plotting library would save one beside the post.
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def test_excerpt_images_downloads_and_math_work_on_every_listing_page(make_site):
+    srcdir = make_site(
+        {
+            "posts/2024/chains.md": post(
+                "2024-04-02",
+                "Watching chains mix",
+                """
+                The trace ![trace of the first chain](trace.png) settles after burn-in, the
+                draws are in {download}`samples.csv`, and $\\bbox[yellow]{\\hat R}$ is near 1.
+
+                The rest stays on the post page.
+                """,
+                tags="[mcmc]",
+            ),
+        }
+    )
+    (srcdir / "posts/2024/trace.png").write_bytes(PIXEL)
+    (srcdir / "posts/2024/samples.csv").write_text("draw,theta\n1,0.42\n", encoding="utf-8")
+    build = sphinx_build(srcdir)
+    assert build.returncode == 0, build.output
+    for page, to_root in [("", ""), ("tags/mcmc/", "../../"), ("archive/", "../")]:
+        soup = build.html(page)
+        excerpt = soup.select_one(".dd-teaser__excerpt")
+        if excerpt is None:  # the archive lists titles only
+            continue
+        image = excerpt.select_one("img")
+        assert image["src"] == f"{to_root}_images/trace.png", page
+        assert (build.outdir / page / image["src"]).resolve().is_file(), page
+        download = excerpt.select_one("a.download")
+        assert download["href"].startswith(f"{to_root}_downloads/"), page
+        assert download["href"].endswith("/samples.csv") and download.has_attr("download")
+        assert (build.outdir / page / download["href"]).resolve().is_file(), page
+        # KaTeX has no \\bbox: the excerpt's math falls back to MathJax, on this page too.
+        assert excerpt.select_one(".dd-math--fallback") is not None, page
+        sources = [script["src"].lower() for script in soup.select("script[src]")]
+        assert any("mathjax" in source for source in sources), page
 
 
 def test_tags_in_other_scripts_get_readable_pages_feeds_and_sitemap_entries(build_site):

@@ -1,20 +1,43 @@
-"""Work around ABlog's known faults so it can serve as our post model and directive provider.
+"""ABlog's directives, transform, options and handlers, without its own pages and feeds.
 
-Waits for ABlog to keep its posts in the build environment instead of the class-level
-``Blog`` dict and to declare parallel reading safe (no upstream issue found to link yet).
+ABlog's ``setup()`` connects two ``html-collect-pages`` generators, its archive pages and its Atom
+feeds; no option turns the pages off, and both are replaced here by :mod:`deepdive.site.listings`
+and :mod:`deepdive.site.feeds`. So ABlog is not loaded as an extension: :func:`setup` registers
+what ``ablog.setup`` registers, from ABlog's public modules, leaving out those two generators and
+the handler that puts ABlog's templates in front of the theme's (ours cover every page it showed).
+``tests/test_compat.py`` compares the two, so a new ABlog registration fails there, loudly.
+
+Not loading ``ablog`` also means its ``parallel_read_safe: False`` does not apply: the only
+per-document state it keeps outside Sphinx's domains, ``env.ablog_posts``, is merged here.
+
+One private name is left, ``Blog._dict``: ABlog keeps its posts in that class-level dict, shared
+by every build in the process. Waits for ABlog to keep its posts in the build environment, to
+declare parallel reading safe and to let a site switch its archive pages and feeds off (no
+upstream issue found to link yet).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ablog
-from ablog.blog import Blog
-from ablog.post import generate_archive_pages, generate_atom_feeds, process_posts
-from docutils import nodes
+from ablog.blog import CONFIG, Blog
+from ablog.post import (
+    CheckFrontMatter,
+    PostDirective,
+    PostListDirective,
+    UpdateDirective,
+    UpdateNode,
+    missing_reference,
+    process_postlist,
+    process_posts,
+    purge_posts,
+)
+
+from deepdive.errors import SetupError
 
 if TYPE_CHECKING:
-    from docutils.nodes import document
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
@@ -40,53 +63,38 @@ def merge_ablog_posts(
             ours[docname] = theirs[docname]
 
 
-def drop_ablog_generators(app: Sphinx) -> None:
-    """ABlog renders every listing page and feed on every build, with unescaped titles and relative
-    links in feeds; :mod:`deepdive.site.listings` and :mod:`deepdive.site.feeds` replace both."""
-    listeners = app.events.listeners["html-collect-pages"]
-    listeners[:] = [
-        listener
-        for listener in listeners
-        if listener.handler not in (generate_archive_pages, generate_atom_feeds)
-    ]
+def visit_update(translator, node: UpdateNode) -> None:
+    translator.visit_admonition(node)
 
 
-def process_posts_without_document_copy(app: Sphinx, doctree: document) -> None:
-    """ABlog's ``doctree-read`` handler, minus its deep copy of the whole document.
-
-    ABlog stores a copy of each single-post document in ``env.ablog_posts``; nothing reads it
-    (:mod:`deepdive.post.reading` drops it), yet making it took a twentieth of reading a post. During
-    the handler the document's own ``deepcopy`` returns an empty element instead; copies of its
-    paragraphs and sections, which make ABlog's excerpt, are made as before.
-    """
-    doctree.deepcopy = nodes.Element
-    try:
-        process_posts(app, doctree)
-    finally:
-        del doctree.deepcopy
-
-
-def skip_ablog_document_copy(app: Sphinx) -> None:
-    listeners = app.events.listeners["doctree-read"]
-    for index, listener in enumerate(listeners):
-        if listener.handler is process_posts:
-            listeners[index] = listener._replace(handler=process_posts_without_document_copy)
-
-
-def keep_ablog_templates_out(app: Sphinx, config) -> None:
-    """ABlog slips its own ``page.html`` in front of the theme's, printing neighbouring posts'
-    titles unescaped; our templates cover everything it showed, so its templates stay out."""
-    config.skip_injecting_base_ablog_templates = True
+def depart_update(translator, node: UpdateNode) -> None:
+    translator.depart_admonition(node)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    app.setup_extension("ablog")
-    app.connect("config-inited", keep_ablog_templates_out)
-    # ABlog declares itself unsafe for parallel reading only because it keeps posts in
-    # ``env.ablog_posts`` without merging them; merge_ablog_posts does that merge.
-    app.extensions["ablog"].parallel_read_safe = True
-    drop_ablog_generators(app)
-    skip_ablog_document_copy(app)
+    if "ablog" in app.config.extensions:
+        raise SetupError(
+            "conf.py: remove 'ablog' from `extensions`: deepdive loads ABlog's directives and "
+            "front matter itself, and makes the listing pages and feeds ABlog would make"
+        )
+    for name, default, rebuild, *_ in CONFIG:
+        app.add_config_value(name, default, rebuild)
+    app.add_directive("post", PostDirective)
+    app.add_directive("postlist", PostListDirective)
+    app.add_directive("update", UpdateDirective)
+    app.add_node(
+        UpdateNode,
+        html=(visit_update, depart_update),
+        latex=(visit_update, depart_update),
+    )
+    app.add_transform(CheckFrontMatter)
+    app.add_message_catalog(ablog.MESSAGE_CATALOG_NAME, str(Path(ablog.PKGDIR) / "locales"))
+    app.connect("config-inited", ablog.config_inited)
+    app.connect("doctree-read", process_posts)
+    app.connect("env-purge-doc", purge_posts)
+    app.connect("doctree-resolved", process_postlist)
+    app.connect("missing-reference", missing_reference)
+    app.connect("html-page-context", ablog.html_page_context)
     app.connect("builder-inited", reset_blog_singleton)
     app.connect("env-merge-info", merge_ablog_posts)
     return {"version": ablog.__version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -403,9 +403,8 @@ def _image_address(app: Sphinx, doctree: nodes.document, image: int | str | None
 
 
 def _slim_ablog_copy(env, docname: str, excerpt: list[nodes.Node]) -> None:
-    """ABlog keeps a doctree in each post's record (an empty stand-in since
-    :mod:`deepdive.compat.ablog` stopped its copy), and its excerpt refers to the document; nothing
-    we use needs either. Its excerpt is usually ours node for node: it then shares our nodes, so
+    """ABlog keeps a copy of the whole document in each post's record, and its excerpt refers to
+    the document; nothing we use needs either, and the environment would pickle both. Its excerpt is usually ours node for node: it then shares our nodes, so
     the pickled environment holds them once (a tenth of it)."""
     for info in getattr(env, "ablog_posts", {}).get(docname, []):
         info["doctree"] = None

@@ -315,7 +315,8 @@ def _rendered(self: HTML5Translator, node: nodes.Element) -> tuple[str, str]:
         _store(node, result, tex)
     kind = node[KIND_ATTR]
     if kind == "mathml":
-        _state.fallback_pages.add(self.builder.current_docname)
+        # An excerpt rendered for a listing page names that page (deepdive.site.render).
+        _state.fallback_pages.add(self.document.get("deepdive_page", self.builder.current_docname))
     return node[HTML_ATTR], kind
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from docutils import nodes
 from docutils.utils import new_document
 from sphinx import addnodes
+from sphinx.builders import Builder
 from sphinx.util import logging
+from sphinx.util.images import get_image_size
 from sphinx.util.osutil import relative_uri
 
 if TYPE_CHECKING:
@@ -47,27 +51,39 @@ def render_fragment(app: Sphinx, fragment: list[nodes.Node], pagename: str, sour
     with logging.suppress_logging():
         app.env.resolve_references(document, pagename, builder)
 
-    saved = {name: getattr(builder, name, None) for name in _BUILDER_STATE}
-    try:
-        builder.current_docname = pagename
-        builder.imgpath = relative_uri(builder.get_target_uri(pagename), "_images")
-        builder.dlpath = relative_uri(builder.get_target_uri(pagename), "_downloads")
-        builder.secnumbers = {}
-        builder.fignumbers = {}
-        builder.add_permalinks = False
-        visitor = builder.create_translator(document, builder)
-        document.walkabout(visitor)
-        return "".join(visitor.fragment)
-    finally:
-        for name, value in saved.items():
-            setattr(builder, name, value)
+    # What Sphinx's translator takes from the builder's state of the page being written, the
+    # fragment carries itself: its images and downloads get addresses relative to ``pagename``,
+    # and math notes the page through ``PAGE_ATTR``. Section and figure numbers and permalinks,
+    # the rest of that state, are looked up by id, and the fragment has none.
+    _address_files(builder, document, pagename)
+    document[PAGE_ATTR] = pagename
+    visitor = builder.create_translator(document, builder)
+    document.walkabout(visitor)
+    return "".join(visitor.fragment)
 
 
-_BUILDER_STATE = (
-    "current_docname",
-    "imgpath",
-    "dlpath",
-    "secnumbers",
-    "fignumbers",
-    "add_permalinks",
-)
+PAGE_ATTR = "deepdive_page"
+
+
+def _address_files(builder, document: nodes.document, pagename: str) -> None:
+    """Point the fragment's images and downloads at their copies, relative to ``pagename``."""
+    # Picks each image's file and has it copied to _images, as when the post is written: a listing
+    # page written before the post would otherwise point at the source. The HTML builder's own
+    # version also links scaled images to their full size, through the page being written.
+    Builder.post_process_images(builder, document)
+    page = builder.get_target_uri(pagename)
+    images, downloads = relative_uri(page, builder.imagedir), relative_uri(page, "_downloads")
+    for image in document.findall(nodes.image):
+        source = image["uri"]
+        if source not in builder.images:
+            continue  # an image elsewhere on the web, or one Sphinx did not copy
+        if "scale" in image and not ("width" in image and "height" in image):
+            # The translator sizes a scaled image from its source file, which it finds by this uri.
+            size = get_image_size(builder.srcdir / source)
+            if size is not None:
+                image.setdefault("width", str(size[0]))
+                image.setdefault("height", str(size[1]))
+        image["uri"] = posixpath.join(images, quote(builder.images[source]))
+    for download in document.findall(addnodes.download_reference):
+        if "filename" in download and "refuri" not in download:
+            download["refuri"] = posixpath.join(downloads, quote(download["filename"]))
