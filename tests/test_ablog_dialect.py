@@ -13,7 +13,8 @@ from deepdive.post.frontmatter import parse_front_matter, read_metadata
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 CONF = """
-extensions = ["myst_nb", "deepdive", "sphinx_copybutton", "sphinxext.opengraph"]
+extensions = ["myst_nb", "deepdive", "sphinx_copybutton", "sphinxext.opengraph", "sphinx_design"]
+myst_enable_extensions.append("colon_fence")
 nb_execution_mode = "off"
 ogp_site_url = "https://blog.example.org/"
 """
@@ -59,6 +60,48 @@ tags: probability
 We read Chen, Goldstein and Shao over six weeks; these are the notes I kept.
 """
 
+# Blogs of the ABlog + MyST stack lay posts out with sphinx-design: a card grid, a folded proof,
+# tabs of equivalent code.
+DESIGNED = """---
+blogpost: true
+date: Mar 08, 2022
+category: Tooling
+tags: numerics, sphinx-design
+---
+
+# Two ways to compute a running variance
+
+::::{grid} 1 2 2 2
+:gutter: 2
+
+:::{grid-item-card} Two passes
+Mean first, then $\\frac{1}{n-1}\\sum_i (x_i - \\bar x)^2$.
+:::
+
+:::{grid-item-card} Welford
+One pass, numerically stable.
+:::
+::::
+
+:::{dropdown} Why Welford's update is exact
+With $\\delta = x_n - \\bar x_{n-1}$, the new mean is $\\bar x_n = \\bar x_{n-1} + \\delta / n$ and
+$M_n = M_{n-1} + \\delta\\,(x_n - \\bar x_n)$ is the sum of squared deviations.
+:::
+
+::::{tab-set}
+:::{tab-item} NumPy
+```python
+np.var(x, ddof=1)
+```
+:::
+:::{tab-item} statistics
+```python
+statistics.variance(x)
+```
+:::
+::::
+"""
+
 
 def metadata_notebook(metadata: dict) -> str:
     """A notebook whose post metadata sits at the top level of its metadata, as Jupyter writes it."""
@@ -80,9 +123,10 @@ def metadata_notebook(metadata: dict) -> str:
         },
     ]
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    language = {"name": "python", "version": "3.11.6", "file_extension": ".py"}
     notebook = {
         "cells": cells,
-        "metadata": {"kernelspec": kernel, **metadata},
+        "metadata": {"kernelspec": kernel, "language_info": language, **metadata},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -100,6 +144,7 @@ def ablog_site() -> dict[str, str]:
         "posts/2022/mixture.md": DIRECTIVE,
         "posts/2021/stein.md": TITLED,
         "posts/2022/bootstrap.ipynb": NOTEBOOK,
+        "posts/2022/running-variance.md": DESIGNED,
     }
 
 
@@ -209,13 +254,14 @@ def titles(soup, selector: str) -> list[str]:
 def test_every_ablog_post_reaches_the_archive_newest_first(ablog_build):
     archive = ablog_build.html("archive/")
     assert titles(archive, ".dd-archive-list a") == [
+        "Two ways to compute a running variance",
         "Sampling from a mixture in the browser",
         "Bootstrap intervals",
         "Python kernels in the browser",
         "Notes from a reading group on Stein's method",
     ]
     dates = [t["datetime"] for t in archive.select(".dd-archive-list time")]
-    assert dates == ["2022-02-03", "2022-01-20", "2022-01-14", "2021-03-14"]
+    assert dates == ["2022-03-08", "2022-02-03", "2022-01-20", "2022-01-14", "2021-03-14"]
 
 
 def test_comma_separated_tags_make_one_tag_page_each(ablog_build):
@@ -232,7 +278,11 @@ def test_comma_separated_tags_make_one_tag_page_each(ablog_build):
         "Bootstrap intervals"
     ]
     tooling = titles(ablog_build.html("categories/tooling/"), ".dd-teaser__title a")
-    assert tooling == ["Sampling from a mixture in the browser", "Python kernels in the browser"]
+    assert tooling == [
+        "Two ways to compute a running variance",
+        "Sampling from a mixture in the browser",
+        "Python kernels in the browser",
+    ]
 
 
 def test_the_post_page_shows_ablogs_metadata(ablog_build):
@@ -276,10 +326,25 @@ def test_the_notebook_with_metadata_front_matter_keeps_its_stored_output(ablog_b
     assert "January 20, 2022" in page.select_one(".dd-post-header").get_text(" ", strip=True)
 
 
+def test_a_post_laid_out_with_sphinx_design_builds_in_place(ablog_build):
+    page = ablog_build.html("posts/2022/running-variance/")
+    cards = page.select(".sd-row .sd-card")
+    assert [c.select_one(".sd-card-title").get_text(strip=True) for c in cards] == [
+        "Two passes",
+        "Welford",
+    ]
+    assert cards[0].select(".katex")  # math in a card is typeset at build time
+    dropdown = page.select_one("details.sd-dropdown")
+    assert dropdown.select(".katex") and not dropdown.has_attr("open")
+    labels = page.select(".sd-tab-set > label.sd-tab-label")
+    assert [label.get_text(strip=True) for label in labels] == ["NumPy", "statistics"]
+
+
 def test_the_feed_carries_every_ablog_post_with_its_tags(ablog_build):
     feed = feedparser.parse(ablog_build.text("atom.xml"))
     entries = {entry.title: entry for entry in feed.entries}
     assert set(entries) == {
+        "Two ways to compute a running variance",
         "Sampling from a mixture in the browser",
         "Bootstrap intervals",
         "Python kernels in the browser",

@@ -130,3 +130,64 @@ def test_the_tab_script_is_a_site_file_and_the_policy_needs_no_new_hash(build_si
     hashes = script_hashes(design.text("posts/2024/estimators/index.html"))
     assert len(hashes) == len(script_hashes(design.text("posts/2024/plain/index.html")))
     assert all(hashed in policy for hashed in hashes)
+
+
+# A derivation folded away, and nothing else of sphinx-design.
+FOLDED = """
+The bound follows from Jensen's inequality.
+
+:::{dropdown} The one-line proof
+$\\log \\mathbb{E}[X] \\ge \\mathbb{E}[\\log X]$ because $\\log$ is concave.
+:::
+"""
+
+# A post whose excerpt (the text before `<!-- more -->`) is a grid of cards.
+CARDS_FIRST = """
+::::{grid} 2
+:::{grid-item-card} Part one
+Priors.
+:::
+:::{grid-item-card} Part two
+Posteriors.
+:::
+::::
+
+<!-- more -->
+
+The rest of the post.
+"""
+
+
+def links(page) -> tuple[bool, bool]:
+    """Whether ``page`` links sphinx-design's stylesheet, and its tabs script."""
+    return (
+        page.select_one('link[href*="sphinx-design.min.css"]') is not None,
+        page.select_one('script[src*="design-tabs.js"]') is not None,
+    )
+
+
+def test_sphinx_designs_stylesheet_and_tab_script_load_only_where_a_page_uses_them(build_site):
+    build = build_site(
+        {
+            "posts/2024/estimators.md": post("2024-03-03", "Two estimators", BODY),
+            "posts/2024/jensen.md": post("2024-03-02", "Jensen's gap", FOLDED),
+            "posts/2024/plain.md": post("2024-03-01", "Plain"),
+            "posts/2023/series-overview.md": post(
+                "2023-06-01", "A series in two parts", CARDS_FIRST
+            ),
+        },
+        DESIGN,
+    )
+    assert build.returncode == 0, build.output
+    assert links(build.html("posts/2024/estimators/")) == (True, True)  # cards and tabs
+    assert links(build.html("posts/2024/jensen/")) == (True, False)  # a dropdown, no tabs
+    assert links(build.html("posts/2024/plain/")) == (False, False)
+    assert links(build.html("archive/")) == (False, False)
+    # The home page lists excerpts: one of them is a grid of cards.
+    home = build.html()
+    assert home.select_one(".dd-teaser__excerpt .sd-card") is not None
+    assert links(home) == (True, False)
+    # Every other asset stays on every page.
+    plain = build.html("posts/2024/plain/")
+    for name in ("katex/katex.min.css", "pydata-sphinx-theme.css"):
+        assert plain.select_one(f'link[href*="{name}"]') is not None

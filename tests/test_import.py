@@ -7,13 +7,21 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
+import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx_build, write_site
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
-# Imported notebooks are marked not to run; the site itself needs myst-nb to read them.
-CONF = 'extensions[0] = "myst_nb"\n'
+# Imported notebooks are marked not to run; the site itself needs myst-nb to read them, and
+# sphinx-design and colon fences (as the real site's conf.py has them) for ABlog blogs' grids,
+# cards, dropdowns and tabs.
+CONF = """
+extensions[0] = "myst_nb"
+extensions.append("sphinx_design")
+myst_enable_extensions.append("colon_fence")
+"""
 
 
 def run_import(site: Path, kind: str) -> subprocess.CompletedProcess:
@@ -35,6 +43,14 @@ def imported_site(tmp_path: Path, kind: str) -> tuple[Path, str]:
 
 def archive_titles(build) -> set[str]:
     return {a.get_text(" ", strip=True) for a in build.html("archive/").select("main a")}
+
+
+def redirect_target(build, old: str) -> str:
+    """The site path the redirect page at ``old`` sends a reader to."""
+    refresh = build.html(old).find("meta", attrs={"http-equiv": "refresh"})
+    assert refresh is not None, f"{old} is not a redirect page"
+    relative = refresh["content"].split("url=", 1)[1]
+    return urljoin("https://site/" + old, relative).removeprefix("https://site/")
 
 
 def assert_every_formula_typeset(build) -> None:
@@ -205,8 +221,59 @@ def test_an_imported_nikola_blog_builds_strict_and_its_old_addresses_redirect(tm
 # -- ABlog ----------------------------------------------------------------------------------------
 
 
-def test_an_ablog_blog_imports_with_its_front_matter_normalised(tmp_path):
-    site, report = imported_site(tmp_path, "ablog")
+# The ABlog blog's posts, where `make import` puts them, and their titles.
+ABLOG_POSTS = {
+    "blog/huffman-codes": (
+        "posts/2022/huffman-codes",
+        "Huffman codes are within one bit of the entropy",
+    ),
+    "blog/kraft-inequality": (
+        "posts/2022/kraft-inequality",
+        "The Kraft inequality, by counting leaves",
+    ),
+    "blog/entropy-of-a-die": ("posts/2023/entropy-of-a-die", "The entropy of a loaded die"),
+    "blog/kl-divergence": ("posts/2023/kl-divergence", "KL divergence is not a distance"),
+    "blog/mutual-information": ("posts/2023/mutual-information", "Mutual information"),
+    "blog/channel-capacity": (
+        "posts/2023/channel-capacity",
+        "Capacity of a binary symmetric channel",
+    ),
+    "blog/typical-set": ("posts/2023/typical-set", "Counting the typical set"),
+    "blog/gaussian-channels": (
+        "posts/2023/gaussian-channels",
+        "Water-filling over parallel Gaussian channels",
+    ),
+    "blog/rate-distortion": ("posts/2024/rate-distortion", "Rate–distortion for a fair coin"),
+    "blog/fano-inequality": (
+        "posts/2024/fano-inequality",
+        "Fano’s inequality, with a number in it",
+    ),
+}
+# The addresses the posts' own `redirect:` named on the old blog.
+ABLOG_REDIRECTS = {
+    "blog/kl-not-distance": "posts/2023/kl-divergence",
+    "blog/kraft": "posts/2022/kraft-inequality",
+    "blog/awgn-capacity": "posts/2023/gaussian-channels",
+    "blog/aep": "posts/2023/typical-set",
+}
+
+
+@pytest.fixture(scope="module")
+def ablog_import(tmp_path_factory):
+    """The ABlog fixture blog imported into a small site, and the import's report."""
+    return imported_site(tmp_path_factory.mktemp("ablog"), "ablog")
+
+
+@pytest.fixture(scope="module")
+def ablog_build(ablog_import):
+    """The imported ABlog blog built strict."""
+    build = sphinx_build(ablog_import[0])
+    assert build.returncode == 0, build.output[-3000:]
+    return build
+
+
+def test_an_ablog_blog_imports_with_its_front_matter_normalised(ablog_import):
+    site, report = ablog_import
     die = (site / "posts/2023/entropy-of-a-die.md").read_text(encoding="utf-8")
     assert die.startswith(
         "---\ndate: 2023-03-02\ntags: [entropy, dice]\ncategory: Information theory\n"
@@ -217,23 +284,79 @@ def test_an_ablog_blog_imports_with_its_front_matter_normalised(tmp_path):
     kl = (site / "posts/2023/kl-divergence.md").read_text(encoding="utf-8")
     assert "{post}" not in kl
     assert "/blog/kl-not-distance]" in kl  # its own `:redirect:` is kept
+    kraft = (site / "posts/2022/kraft-inequality.md").read_text(encoding="utf-8")
+    assert "author: Mei Chen and Tomás Ruiz\nexcerpt: 1\n" in kraft
+    assert "tags: [compression, prefix codes]\n" in kraft
+    rate = (site / "posts/2024/rate-distortion.md").read_text(encoding="utf-8")
+    assert rate.startswith("---\ndate: 2024-02-09\ntags: [rate-distortion, entropy]\n")
+    assert "# Rate–distortion for a fair coin\n\nTo describe fair coin flips" in rate
+    fano = (site / "posts/2024/fano-inequality.rst").read_text(encoding="utf-8")
+    assert fano.startswith(":date: 2024-05-21\n:tags: entropy, estimation\n")
+    assert ".. post::" not in fano and ".. dropdown:: Where the inequality comes from" in fano
     notebook = json.loads((site / "posts/2023/channel-capacity.ipynb").read_text("utf-8"))
     assert "blogpost" not in notebook["metadata"]
     assert "".join(notebook["cells"][0]["source"]).startswith("---\ndate: 2023-08-21\n")
+    assert not (site / "posts/2023/index.md").exists()  # the blog's pages are not posts
+    assert not list(site.glob("posts/*/about.md"))
+    assert "10 posts came over from the ABlog blog" in report
+    assert "10 dates converted to ISO 8601" in report
     assert 'deepdive_feed_aliases = {"blog/atom.xml": "atom.xml"}' in report
 
 
-def test_an_imported_ablog_blog_builds_strict_with_every_post_on_the_archive(tmp_path):
-    site, _ = imported_site(tmp_path, "ablog")
-    build = sphinx_build(site)
-    assert build.returncode == 0, build.output[-3000:]
-    titles = archive_titles(build)
-    for title in (
-        "The entropy of a loaded die",
-        "KL divergence is not a distance",
-        "Mutual information",
-        "Capacity of a binary symmetric channel",
-    ):
+def test_an_ablog_notebook_with_metadata_front_matter_keeps_its_outputs_unrun(ablog_import):
+    site, _ = ablog_import
+    notebook = json.loads((site / "posts/2023/typical-set.ipynb").read_text("utf-8"))
+    assert set(notebook["metadata"]) == {"kernelspec", "language_info"}
+    front = "".join(notebook["cells"][0]["source"])
+    assert front.startswith(
+        "---\ndate: 2023-09-12\ntags: [entropy, typical sequences]\n"
+        "category: Information theory\nauthor: Mei Chen\n"
+        "redirect: [/blog/typical-set.html, /blog/typical-set/, /blog/aep]\n"
+        "mystnb: {execution_mode: 'off'}\n---\n# Counting the typical set\n"
+    )
+    assert notebook["cells"][1]["source"] == [
+        "from infokit.sources import bernoulli_entropy, typical_set"
+    ]  # infokit is not installed here: running the notebook would fail
+
+
+def test_an_imported_ablog_blog_builds_strict_with_every_post_on_the_archive(ablog_build):
+    titles = archive_titles(ablog_build)
+    for _, title in ABLOG_POSTS.values():
         assert title in titles
-    assert "url=../../posts/2023/kl-divergence/" in build.text("blog/kl-not-distance/index.html")
-    assert_every_formula_typeset(build)
+    assert "About" not in titles and "Lab Notebook" not in titles
+    assert_every_formula_typeset(ablog_build)
+
+
+def test_every_old_address_of_an_ablog_post_redirects_to_its_new_page(ablog_build):
+    for old, (new, _) in ABLOG_POSTS.items():
+        assert redirect_target(ablog_build, old + ".html") == new + "/"
+        assert redirect_target(ablog_build, old + "/") == new + "/"
+    for old, new in ABLOG_REDIRECTS.items():
+        assert redirect_target(ablog_build, old + "/") == new + "/"
+
+
+def test_an_imported_notebook_is_published_from_its_stored_outputs(ablog_build):
+    page = ablog_build.html("posts/2023/typical-set/")
+    text = page.select_one("article").get_text(" ", strip=True)
+    assert "H(0.1) = 0.4690 bits, nH = 46.9 bits" in text
+    assert "eps=0.1: ones in 7..13, log2|A| = 52.89, P(A) = 0.759" in text
+    assert "ModuleNotFoundError" not in text
+    assert page.select(".katex")
+
+
+def test_sphinx_design_in_imported_posts_is_rendered_with_its_math_typeset(ablog_build):
+    huffman = ablog_build.html("posts/2022/huffman-codes/")
+    labels = huffman.select(".sd-tab-set > label.sd-tab-label")
+    assert [label.get_text(strip=True) for label in labels] == ["Python", "By hand"]
+    channels = ablog_build.html("posts/2023/gaussian-channels/")
+    cards = channels.select(".sd-row .sd-card")
+    assert [c.select_one(".sd-card-title").get_text(strip=True) for c in cards] == [
+        "One channel",
+        "Parallel channels",
+    ]
+    assert cards[0].select(".katex-display")
+    assert cards[1].select_one("a.sd-stretched-link")["href"] == "#water-filling"
+    for page in ("posts/2024/rate-distortion/", "posts/2024/fano-inequality/"):
+        dropdown = ablog_build.html(page).select_one("details.sd-dropdown")
+        assert dropdown is not None and dropdown.select(".katex")
+        assert not dropdown.has_attr("open")

@@ -38,8 +38,12 @@ FIELDS = {
 }
 # ABlog's names for keys that have another name here.
 ALIASES = {"external_link": "external_url"}
-# Keys that belong to MyST / MyST-NB / Jupyter and pass through untouched.
-PASSTHROUGH = {"myst", "mystnb", "html_meta", "kernelspec", "jupytext", "file_format", "orphan"}
+# Keys that belong to MyST / MyST-NB / Jupyter and pass through untouched (Jupyter writes
+# `language_info` into every notebook it saves; it is not a misspelled `language`).
+PASSTHROUGH = {
+    *("myst", "mystnb", "html_meta", "kernelspec", "language_info", "jupytext", "file_format"),
+    "orphan",
+}
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(

@@ -18,6 +18,8 @@ OLD_LINKS = [
     ("nikola", "posts/gamblers-fallacy/", "posts/2017/gamblers-fallacy/"),
     ("ablog", "blog/entropy-of-a-die.html", "posts/2023/entropy-of-a-die/"),
     ("ablog", "blog/kl-not-distance/", "posts/2023/kl-divergence/"),
+    ("ablog", "blog/aep/", "posts/2023/typical-set/"),  # a notebook's own `redirect:`
+    ("ablog", "blog/fano-inequality.html", "posts/2024/fano-inequality/"),  # an rST post
 ]
 
 

@@ -107,6 +107,14 @@ def _read(path: Path) -> tuple[dict, object, int]:
             end += 1
         if path.suffix == ".md":  # the closing fence
             end = next(i for i in range(end, len(body)) if body[i].strip() == match.group(1)) + 1
+        # The directive's blank line after it goes too: one blank line stays between the text
+        # before and after it.
+        if (
+            end < len(body)
+            and not body[end].strip()
+            and (index == 0 or not body[index - 1].strip())
+        ):
+            end += 1
         del body[index:end]
         values["_is_post"] = True
         break
