@@ -35,6 +35,7 @@ from deepdive.compat.sphinx_assets import describe_asset
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 FORMAT = 1
 _FORMAT_MEMBER = "#format"
@@ -100,9 +101,8 @@ class Records:
         self.current[name] = [*key, value]
 
     def save(self) -> None:
-        self.current[_FORMAT_MEMBER] = FORMAT  # type: ignore[assignment]
-        write_atomically(self.path, json.dumps(self.current, indent=0, sort_keys=True))
-        del self.current[_FORMAT_MEMBER]
+        data = {**self.current, _FORMAT_MEMBER: FORMAT}
+        write_atomically(self.path, json.dumps(data, indent=0, sort_keys=True))
 
     def forget(self) -> None:
         """Delete the file: the next build finds no entry."""
@@ -152,9 +152,9 @@ def record_document_pages(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``, after every step that rewrites pages: remember each document page as it
     stands, for the next build's :func:`rebuilding_everything`. After a failed build, nothing is
     remembered, so the next build uses no cache."""
-    app.env.__dict__.pop(_BUILD_STATE, None)
     if app.builder.format != "html":
         return
+    rebuilding_everything(app)  # decided for this build's later steps before the records change
     records = Records(folder(app) / DOCUMENT_PAGES, use=False)
     if exception:
         records.forget()  # a failed build may have left any page half done
@@ -163,6 +163,16 @@ def record_document_pages(app: Sphinx, exception: Exception | None) -> None:
     for docname in app.env.found_docs:
         records.put(docname, file_key(outdir / app.builder.get_outfilename(docname)))
     records.save()
+
+
+def start_build(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """``env-before-read-docs``: whether a build rewrites everything is decided anew for each."""
+    env.__dict__.pop(_BUILD_STATE, None)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.connect("env-before-read-docs", start_build)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 # -- Keys ------------------------------------------------------------------------------------------
