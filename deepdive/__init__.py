@@ -16,6 +16,7 @@ STATIC = str(Path(__file__).parent / "static")
 
 FEATURES = (
     "deepdive.config",
+    "deepdive.cache",
     "deepdive.compat.ablog",
     "deepdive.compat.assets",
     "deepdive.post.drafts",

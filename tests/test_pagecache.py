@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import post, sphinx_build, write_site
 
-from deepdive.site.pagecache import SIGNATURES, Unknowable, plain
+from deepdive.cache import Unknowable, plain
+from deepdive.site.pagecache import SIGNATURES
 
 FILES = {
     "index.md": "# Home\n\nWelcome.\n\n```{toctree}\n:hidden:\n\nabout\n```\n",
@@ -186,7 +187,7 @@ def test_context_values_are_described_by_what_they_hold():
     assert plain(Card("A", ["x", "y"])) != plain(Card("A", ["y", "x"]))  # order is shown
     assert plain({"b": 1, "a": {2, 1}}) == {"a": [1, 2], "b": 1}
     assert plain(Path("a/b")) == "a/b"
-    assert plain(plain) == "deepdive.site.pagecache.plain"
+    assert plain(plain) == "deepdive.cache.plain"
 
 
 def test_a_value_that_cannot_be_described_means_the_page_is_always_rendered():

@@ -18,14 +18,14 @@ Usage: ``python -m deepdive.pipeline <sphinx-build arguments>``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from deepdive import cache
 
 STAMP = "deepdive-uptodate.json"
 # Written by pipeline/summary.py when a build had problems (this module imports no Sphinx).
@@ -147,17 +147,6 @@ def _digest_files(folder: Path, skip: set[Path] = frozenset()) -> list[str]:
     return sorted(f"{name}\t{state}" for name, state in _listing(folder, skip).items())
 
 
-def _installed_distributions() -> list[str]:
-    """The names (with versions) of what is installed: a pip upgrade changes one of them."""
-    found = []
-    for entry in sys.path:
-        if entry.endswith("site-packages") and os.path.isdir(entry):
-            found += [
-                f"{entry}/{name}" for name in os.listdir(entry) if name.endswith(".dist-info")
-            ]
-    return sorted(found)
-
-
 def inputs_fingerprint(invocation: Invocation, argv: Sequence[str]) -> str:
     skip = {invocation.outdir, invocation.doctreedir}
     package = Path(__file__).resolve().parents[1]
@@ -170,11 +159,11 @@ def inputs_fingerprint(invocation: Invocation, argv: Sequence[str]) -> str:
         "environment": sorted(
             f"{k}={v}" for k, v in os.environ.items() if k not in _VOLATILE_VARIABLES
         ),
-        "distributions": _installed_distributions(),
+        "distributions": cache.installed_distributions(),
         "sources": _digest_files(invocation.srcdir, skip),
         "deepdive": _digest_files(package, skip),
     }
-    return _hash(parts)
+    return cache.digest(parts)
 
 
 def outputs_fingerprint(invocation: Invocation) -> dict[str, dict[str, str]]:
@@ -183,22 +172,16 @@ def outputs_fingerprint(invocation: Invocation) -> dict[str, dict[str, str]]:
     return {"outdir": _listing(invocation.outdir), "doctrees": doctrees}
 
 
-def _hash(parts: dict) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+def _records(invocation: Invocation, use: bool = True) -> cache.Records:
+    """The last successful build's record: its inputs' key, and its output and doctree folders'
+    files (keyed by nothing: what that build left, whatever its inputs)."""
+    return cache.Records(invocation.doctreedir / STAMP, use=use)
 
 
-def _recorded(invocation: Invocation) -> dict:
-    try:
-        return json.loads((invocation.doctreedir / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _forget_touched_pages(invocation: Invocation, recorded: dict, outputs: dict) -> None:
+def _forget_touched_pages(invocation: Invocation, before: dict, outputs: dict) -> None:
     """Delete pages changed by hand (or by another tool) since the last build: Sphinx only writes
     a page whose source is newer, so it would keep serving the changed copy. Other files are left
     alone: Sphinx rewrites feeds and static files itself, and it needs its ``searchindex.js``."""
-    before = recorded.get("outputs", {}).get("outdir", {})
     for name, state in outputs["outdir"].items():
         if name.endswith(".html") and name in before and before[name] != state:
             (invocation.outdir / name).unlink(missing_ok=True)
@@ -236,16 +219,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     inputs = inputs_fingerprint(invocation, argv) if invocation else None
     if invocation:
-        recorded = _recorded(invocation)
+        recorded = _records(invocation)
         outputs = outputs_fingerprint(invocation)
-        if recorded == {"inputs": inputs, "outputs": outputs}:
+        before = recorded.get("outputs", [])
+        before = before if isinstance(before, dict) else {}
+        if recorded.hit("inputs", [inputs]) and before == outputs:
             shown = os.path.relpath(invocation.outdir)
             print(
                 f"deepdive: nothing changed since the last successful build; {shown} is up to date."
             )
             return 0
         (invocation.doctreedir / STAMP).unlink(missing_ok=True)
-        _forget_touched_pages(invocation, recorded, outputs)
+        _forget_touched_pages(invocation, before.get("outdir", {}), outputs)
     return run(argv, inputs)
 
 
@@ -270,8 +255,10 @@ def run(argv: list[str], inputs: str | None) -> int:
     ):
         # The inputs as they were when the build started: a file saved during the build makes the
         # next fingerprint differ, so that change is built next time.
-        stamp = {"inputs": inputs, "outputs": outputs_fingerprint(invocation)}
-        (invocation.doctreedir / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+        records = _records(invocation, use=False)
+        records.put("inputs", [inputs])
+        records.put("outputs", [], outputs_fingerprint(invocation))
+        records.save()
     return returncode
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deepdive.cache import record_document_pages
 from deepdive.compat.sitemap import complete_sitemap
 from deepdive.pipeline.summary import collect_problems, reread_documents_with_problems
 from deepdive.post.notebooks import fail_build
@@ -32,6 +33,7 @@ END_OF_BUILD = (
     complete_sitemap,  # every page, sorted, handed to sphinx-sitemap before it writes (500)
     protect_written_pages,  # the CSP tag, into every page this build wrote
     record_signatures,  # generated pages as they stay (after the CSP step rewrote them)
+    record_document_pages,  # document pages as they stay: the next build's cache rule
     remove_stale_outputs,  # pages, feeds and sources whose document is gone
     shrink_icon_fonts,  # last: it remembers each page it read, so it must see them final
 )

@@ -2,16 +2,21 @@
 
 Every ``sphinx-build`` process compiles the theme's templates again before it writes its first
 page: about a fifth of a second for pydata-sphinx-theme's layout, which is a large part of a
-one-post rebuild. Jinja's bytecode cache stores each compiled template with a checksum of its
-source, so a template that changed is compiled again.
+one-post rebuild. Jinja's bytecode cache stores each compiled template keyed by its name and a
+checksum of its source, and refuses bytecode of another Jinja or Python version; its files are
+written atomically. The folder is :mod:`deepdive.cache`'s; a build with a fresh environment (a
+clean build, ``-E``) compiles every template again and stores the result. ``-a`` alone reuses
+them: Sphinx says it writes everything only once pages are being written, and the key is the
+template's source.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
+from deepdive import cache
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -22,9 +27,16 @@ FOLDER = "deepdive-jinja-cache"
 
 class ForgivingBytecodeCache(FileSystemBytecodeCache):
     """A damaged cache file (a disk filled up, a file cut short) means compiling that template
-    again, not a build that fails on every run until someone deletes ``_build``."""
+    again, not a build that fails on every run until someone deletes ``_build``; with ``use``
+    false, every template is compiled again (and stored)."""
+
+    def __init__(self, directory: str, use: bool = True) -> None:
+        super().__init__(directory)
+        self.use = use
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        if not self.use:
+            return
         try:
             super().load_bytecode(bucket)
         except Exception:  # Jinja reads the file with pickle and marshal: any error is possible
@@ -36,9 +48,9 @@ def cache_compiled_templates(app: Sphinx) -> None:
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is None or environment.bytecode_cache is not None:
         return
-    folder = Path(app.doctreedir) / FOLDER
+    folder = cache.folder(app) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    environment.bytecode_cache = ForgivingBytecodeCache(str(folder))
+    environment.bytecode_cache = ForgivingBytecodeCache(str(folder), use=not app.fresh_env_used)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -35,11 +35,12 @@ from sphinxcontrib.bibtex.roles import CiteRole
 from sphinxcontrib.bibtex.style.referencing import format_references
 from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
 
+from deepdive import cache
 from deepdive.compat.bibtex import AFTER_BIBTEX_PARSES
 from deepdive.post.model import get_posts
 from deepdive.post.sourcelines import inline_lines
 from deepdive.research.bibtex_styles import STYLES, CitationStyle
-from deepdive.site.pagecache import LazyPage, only_changed, signature
+from deepdive.site.pagecache import LazyPage, only_changed
 from deepdive.site.render import render_fragment
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class References:
 class SiteBib(NamedTuple):
     """The site-wide bib files as parsed, and the problems found in them."""
 
-    stamp: list[Any]  # the files' paths, sizes and times and the encoding: parsed again on change
+    stamp: str  # the key of the files' paths, sizes and times and the encoding
     entries: dict[str, Entry]
     problems: list[tuple[str, str]]  # (location, message)
 
@@ -218,11 +219,11 @@ class CitationsDomain(Domain):
         """``entry`` formatted with ``style`` under ``label``. A pybtex style formats an entry's
         text without its label, so a work cited by many posts, under whatever label, is formatted
         once per process (about 5 ms each)."""
-        cache = self.__dict__.setdefault("_formatted", {})
-        key = (style, _fingerprint(entry))
-        if key not in cache:
-            cache[key] = _entry_style(style).format_entry(label, entry).text
-        return FormattedEntry(entry.key, cache[key], label)
+        formatted = self.__dict__.setdefault("_formatted", {})
+        key = cache.digest([style, _fingerprint(entry)])
+        if key not in formatted:
+            formatted[key] = _entry_style(style).format_entry(label, entry).text
+        return FormattedEntry(entry.key, formatted[key], label)
 
 
 def get_domain(env: BuildEnvironment) -> CitationsDomain:
@@ -277,7 +278,7 @@ def add_references(app: Sphinx, doctree: nodes.document) -> None:
         for key in keys
     ]
     domain.references[docname] = References(
-        keys, entries, set(local) & set(keys), anchors, signature(shown)
+        keys, entries, set(local) & set(keys), anchors, cache.signature(shown)
     )
 
 
@@ -618,10 +619,7 @@ def load_bibfiles(app: Sphinx) -> None:
     domain = get_domain(app.env)
     paths = _site_paths(app.confdir, app.config)
     encoding = app.config.bibtex_encoding
-    stamp = [encoding] + [
-        (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else str(path)
-        for path in paths
-    ]
+    stamp = cache.digest([encoding, *([str(path), *cache.file_key(path)] for path in paths)])
     site = domain.data["site"]
     if site is None or site.stamp != stamp:
         parser = Parser(encoding=encoding)

@@ -13,18 +13,11 @@ from urllib.parse import urljoin
 import lxml.html
 from feedgen.feed import FeedGenerator
 
+from deepdive import cache
 from deepdive.post.model import Post, published_posts
 from deepdive.post.slugs import ascii_url
 from deepdive.research.math import keep_mathml_only
 from deepdive.site.outputs import record_output
-from deepdive.site.pagecache import (
-    FileRecords,
-    Unknowable,
-    code_state,
-    plain,
-    rebuilding_everything,
-    signature,
-)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -173,7 +166,7 @@ def absolutize(fragment: str, base_url: str) -> str:
 
 
 def _cache_path(app: Sphinx, docname: str) -> Path:
-    return Path(app.doctreedir) / "deepdive-feed-bodies" / f"{docname}.html"
+    return cache.folder(app) / "deepdive-feed-bodies" / f"{docname}.html"
 
 
 def capture_body(
@@ -193,16 +186,13 @@ def capture_body(
     body = without_markers(context["body"])
     head, sep, rest = body.partition("</h1>")
     content = absolutize(rest if sep else body, absolute_url(app, pagename))
-    path = _cache_path(app, pagename)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
+    cache.write_atomically(_cache_path(app, pagename), content)
 
 
 def _entry_content(app: Sphinx, post: Post) -> str:
-    path = _cache_path(app, post.docname)
-    if post.external_url or not path.exists():
+    if post.external_url:
         return ""
-    return path.read_text(encoding="utf-8")
+    return cache.read_text(_cache_path(app, post.docname)) or ""
 
 
 def build_feed(
@@ -287,11 +277,7 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
     newest = max((p.last_changed for p in posts), default=None)
     entries = []
     for post in posts[: app.config.deepdive_feed_length]:
-        try:
-            stat = _cache_path(app, post.docname).stat()
-            body = [stat.st_size, stat.st_mtime_ns]
-        except OSError:
-            body = None
+        body = cache.file_key(_cache_path(app, post.docname))
         entries.append(
             [
                 post.docname,
@@ -310,48 +296,42 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
 
 class FeedRecords:
     """Feeds are written again only when what they are made from changed: each feed file is
-    recorded with a signature of its inputs (its entries, the configuration, this package's code
-    and the versions of Sphinx, its extensions and feedgen)."""
+    recorded with the key of its inputs (its entries, the configuration and the code, see
+    :func:`deepdive.cache.code_state`) and the size and time it was left with."""
 
     def __init__(self, app: Sphinx) -> None:
-        from feedgen.version import version_str
-
         self.outdir = Path(app.outdir)
-        self.files = FileRecords(Path(app.doctreedir) / "deepdive-feed-signatures.json")
-        self.everything = rebuilding_everything(app)  # a full rebuild writes every feed
+        self.records = cache.Records(
+            cache.folder(app) / "deepdive-feed-signatures.json",
+            use=not cache.rebuilding_everything(app),
+        )
         try:
-            self.common = plain(
-                [
-                    app.builder.name,
-                    {item.name: item.value for item in app.config},
-                    code_state(app),
-                    version_str,
-                ]
+            self.common = cache.plain(
+                [app.builder.name, cache.configuration(app), cache.code_state(app)]
             )
-        except Unknowable:
+        except cache.Unknowable:
             self.common = None  # a configuration value without a stable form: write every feed
 
     def sign(self, inputs: list[Any]) -> str | None:
-        return None if self.common is None else signature([self.common, inputs])
+        return None if self.common is None else cache.signature([self.common, inputs])
 
     def unchanged(self, path: Path, digest: str | None) -> bool:
-        if (
-            digest is None
-            or self.everything
-            or not self.files.up_to_date(self._key(path), digest, path)
-        ):
+        if digest is None:
             return False
-        self.files.record(self._key(path), digest, path)
+        key = [digest, *cache.file_key(path)]
+        if not self.records.hit(self._name(path), key):
+            return False
+        self.records.put(self._name(path), key)
         return True
 
     def written(self, path: Path, digest: str | None) -> None:
         if digest is not None:
-            self.files.record(self._key(path), digest, path)
+            self.records.put(self._name(path), [digest, *cache.file_key(path)])
 
     def save(self) -> None:
-        self.files.save()
+        self.records.save()
 
-    def _key(self, path: Path) -> str:
+    def _name(self, path: Path) -> str:
         return path.relative_to(self.outdir).as_posix()
 
 

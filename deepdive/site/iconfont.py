@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from deepdive import cache
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -37,10 +37,10 @@ def icon_names(text: str) -> set[str]:
     return names
 
 
-def used_code_points(outdir: Path, names_cache: Path | None = None) -> set[int]:
+def used_code_points(outdir: Path, names: cache.Records | None = None) -> set[int]:
     """Code points of every icon named in built pages and scripts, or used by the theme's CSS.
 
-    ``names_cache`` remembers the icon names of each file by size and modification time, so an
+    ``names`` records the icon names of each file by its size and modification time, so an
     incremental build only reads the pages it wrote."""
     css = (outdir / THEME_CSS).read_text(encoding="utf-8")
     icons = {
@@ -48,25 +48,19 @@ def used_code_points(outdir: Path, names_cache: Path | None = None) -> set[int]:
         for selectors, code in _ICON_RULE.findall(css)
         for name in re.findall(r"\.fa-([a-z0-9-]+)", selectors)
     }
-    try:
-        known = json.loads(names_cache.read_text(encoding="utf-8")) if names_cache else {}
-    except (OSError, ValueError):
-        known = {}
-    seen: dict[str, list] = {}
+    used: set[str] = set()
     for pattern in ("**/*.html", "_static/**/*.js"):
         for path in outdir.glob(pattern):
-            stat = path.stat()
-            relative = path.relative_to(outdir).as_posix()
-            entry = known.get(relative)
-            if entry is None or entry[:2] != [stat.st_size, stat.st_mtime_ns]:
-                found = icon_names(path.read_text(encoding="utf-8", errors="ignore"))
-                entry = [stat.st_size, stat.st_mtime_ns, sorted(found)]
-            seen[relative] = entry
-    if names_cache:
-        names_cache.parent.mkdir(parents=True, exist_ok=True)
-        names_cache.write_text(json.dumps(seen, sort_keys=True), encoding="utf-8")
-    names = {name for entry in seen.values() for name in entry[2]}
-    points = {icons[name] for name in names if name in icons}
+            relative, key = path.relative_to(outdir).as_posix(), cache.file_key(path)
+            found = names.get(relative, key) if names is not None else None
+            if not isinstance(found, list):
+                found = sorted(icon_names(path.read_text(encoding="utf-8", errors="ignore")))
+            if names is not None:
+                names.put(relative, key, found)
+            used.update(found)
+    if names is not None:
+        names.save()
+    points = {icons[name] for name in used if name in icons}
     points.update(ord(glyph) for glyph in _CSS_GLYPH.findall(css))
     return points
 
@@ -104,20 +98,24 @@ def theme_fonts() -> Path:
 def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: Sphinx copied the theme's full fonts again; replace them with subsets.
 
-    Subsets are cached beside the doctrees by the set of code points, so an incremental build
-    only copies bytes.
+    Subsets are cached beside the doctrees by the set of code points and the installed
+    distributions (the theme's version names its fonts), so an incremental build only copies bytes.
     """
     if exception or app.builder.format != "html" or app.config.html_theme != "pydata_sphinx_theme":
         return
     outdir = Path(app.outdir)
     if not (outdir / THEME_CSS).is_file():
         return
-    points = used_code_points(outdir, Path(app.doctreedir) / "deepdive-icon-names.json")
-    key = hashlib.sha256(",".join(map(str, sorted(points))).encode()).hexdigest()[:16]
-    cache = Path(app.doctreedir) / "deepdive-icon-fonts" / key
+    use = not cache.rebuilding_everything(app)
+    names = cache.Records(cache.folder(app) / "deepdive-icon-names.json", use=use)
+    points = used_code_points(outdir, names)
+    key = cache.signature([sorted(points), cache.installed_distributions()])[:16]
+    subsets = cache.folder(app) / "deepdive-icon-fonts"
     for original in sorted(theme_fonts().glob("*.woff2")):
-        cached = cache / original.name
-        if not cached.is_file():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(subset_font(original, points))
+        cached = subsets / key / original.name
+        if not use or not cached.is_file():
+            cache.write_atomically(cached, subset_font(original, points))
         shutil.copyfile(cached, outdir / FONT_FOLDER / original.name)
+    for other in subsets.iterdir() if subsets.is_dir() else ():
+        if other.name != key:
+            shutil.rmtree(other, ignore_errors=True)  # subsets for icons no longer in use

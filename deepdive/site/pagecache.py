@@ -5,21 +5,20 @@ A page's signature covers its own context (the teasers, excerpts and links it sh
 for this build) and everything Sphinx and the theme add to every page: the global template context,
 the configuration, the templates, the checksums of the page's CSS and scripts, the navigation, and
 the code that renders it. A page is kept only when its signature equals the one recorded when it
-was last written and its file is still the one that build left.
+was last written and its file is still the one that build left (:mod:`deepdive.cache` keeps the
+records and says when none is used).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import logging
-import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deepdive import cache
+from deepdive.cache import Unknowable, digest, plain
+from deepdive.cache import signature as signature  # for listings.py, which imports it from here
 from deepdive.site.outputs import keep_page
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     Page = tuple[str, dict[str, Any], str]
 
 SIGNATURES = "deepdive-page-signatures.json"
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 _STATE = "_deepdive_page_cache"
 
 
@@ -88,15 +86,16 @@ def render_if_changed(app: Sphinx, pages: Iterable[Page | LazyPage]) -> Iterator
     for page in pages:
         pagename, context, template = _unpack(page)
         try:
+            if state["site"] is None:
+                raise Unknowable("what every page shows")
             signed = plain(page.inputs()) if isinstance(page, LazyPage) else plain(context)
-            signature = _digest([state["site"], pagename, template, signed])
         except Unknowable:
             yield pagename, context if context is not None else page.make_context(), template
             continue
-        state["signed"][pagename] = signature
+        key = digest([state["site"], pagename, template, signed])
+        state["signed"][pagename] = key
         output = outdir / app.builder.get_outfilename(pagename)
-        trusted = state["site"] and not state["everything"]
-        if trusted and state["records"].up_to_date(pagename, signature, output):
+        if state["records"].hit(pagename, [key, *cache.file_key(output)]):
             keep_page(app, pagename)
             state["kept"] += 1
             continue
@@ -120,18 +119,18 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
     state = app.env.__dict__.pop(_STATE, None)
     if app.builder.format != "html":
         return
-    records = state["records"] if state else FileRecords(Path(app.doctreedir) / SIGNATURES)
     if exception:
+        records = state["records"] if state else _records(app, use=False)
         records.forget()  # a failed build may have left any page half done
         return
     if state is None:
         return
     outdir = Path(app.outdir)
-    for pagename, signature in state["signed"].items():
-        records.record(pagename, signature, outdir / app.builder.get_outfilename(pagename))
-    for docname in app.env.found_docs:
-        records.record(f"doc:{docname}", _DOCUMENT, outdir / app.builder.get_outfilename(docname))
-    records.save()
+    for pagename, key in state["signed"].items():
+        state["records"].put(
+            pagename, [key, *cache.file_key(outdir / app.builder.get_outfilename(pagename))]
+        )
+    state["records"].save()
     if state["signed"]:
         from sphinx.util import logging
 
@@ -142,86 +141,25 @@ def record_signatures(app: Sphinx, exception: Exception | None) -> None:
         )
 
 
-_DOCUMENT = "document page"
-
-
-def rebuilding_everything(app: Sphinx) -> bool:
-    """Whether this build wrote the page of every document again: a clean build, ``-E``, ``-a``,
-    or a change every page depends on. Then every generated page and feed is made again too, and
-    no record of an earlier build is trusted. Known once the documents are written: a document
-    page still as the last build left it means an incremental build."""
-    state = app.env.__dict__.get(_STATE)
-    if state is not None:
-        return state["everything"]
-    records = FileRecords(Path(app.doctreedir) / SIGNATURES)
-    return _wrote_every_document(app, records)
-
-
-def _wrote_every_document(app: Sphinx, records: FileRecords) -> bool:
-    outdir = Path(app.outdir)
-    return not any(
-        records.up_to_date(
-            f"doc:{docname}", _DOCUMENT, outdir / app.builder.get_outfilename(docname)
-        )
-        for docname in app.env.found_docs
-    )
+def _records(app: Sphinx, use: bool) -> cache.Records:
+    return cache.Records(cache.folder(app) / SIGNATURES, use=use)
 
 
 def _state(app: Sphinx) -> dict[str, Any]:
     state = app.env.__dict__.get(_STATE)
     if state is None:
-        records = FileRecords(Path(app.doctreedir) / SIGNATURES)
-        everything = _wrote_every_document(app, records)
         try:
             site = site_signature(app)
         except Unknowable:
-            site = ""  # something on every page cannot be described: render them all
+            site = None  # something on every page cannot be described: render them all
         state = {
             "site": site,
-            "records": records,
+            "records": _records(app, use=not cache.rebuilding_everything(app)),
             "signed": {},
             "kept": 0,
-            "everything": everything,
         }
         app.env.__dict__[_STATE] = state
     return state
-
-
-class FileRecords:
-    """Output files recorded, in a JSON file, with the signature of what each was made from and
-    the size and time it had when the build ended. A file is up to date when its signature is the
-    same and it is still the file that build left; a records file of any other shape is ignored,
-    so everything is made again."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
-        self.previous: dict[str, Any] = previous if isinstance(previous, dict) else {}
-        self.current: dict[str, list] = {}
-
-    def up_to_date(self, key: str, signature: str, output: Path) -> bool:
-        return self.previous.get(key) == [signature, *file_state(output)]
-
-    def record(self, key: str, signature: str, output: Path) -> None:
-        self.current[key] = [signature, *file_state(output)]
-
-    def save(self) -> None:
-        self.path.write_text(json.dumps(self.current, indent=0, sort_keys=True), encoding="utf-8")
-
-    def forget(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-def file_state(path: Path) -> list[int]:
-    """A written file's size and modification time: changed when anything rewrites the file."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return [-1, -1]
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 # -- What every page depends on --------------------------------------------------------------------
@@ -230,13 +168,13 @@ def file_state(path: Path) -> list[int]:
 def site_signature(app: Sphinx) -> str:
     """What Sphinx, the theme and the extensions put on every page, whatever the page shows."""
     builder, env = app.builder, app.env
-    return _digest(
+    return digest(
         [
             plain(builder.globalcontext),
-            plain({item.name: item.value for item in app.config}),
+            plain(cache.configuration(app)),
             _asset_checksums(app),
             _folder_state(_template_folders(app)),
-            code_state(app),
+            cache.code_state(app),
             _navigation(app),
             sorted(env.all_docs),  # `hasdoc()` in templates
         ]
@@ -264,28 +202,8 @@ def _folder_state(folders: list[Path]) -> list:
             continue
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                stat = path.stat()
-                state.append([str(path), stat.st_size, stat.st_mtime_ns])
+                state.append([str(path), *cache.file_key(path)])
     return state
-
-
-def code_state(app: Sphinx) -> list:
-    """The versions of Sphinx and every extension, and this package's own files and conf.py."""
-    import sphinx
-
-    package = Path(__file__).parents[1]
-    own = [
-        [path.relative_to(package).as_posix(), path.stat().st_size, path.stat().st_mtime_ns]
-        for path in sorted(package.rglob("*.py"))
-    ]
-    conf = Path(app.confdir, "conf.py")
-    return [
-        sphinx.__version__,
-        sys.version,
-        sorted((name, str(ext.version)) for name, ext in app.extensions.items()),
-        own,
-        [conf.stat().st_size, conf.stat().st_mtime_ns] if conf.is_file() else None,
-    ]
 
 
 def _navigation(app: Sphinx) -> list:
@@ -307,65 +225,6 @@ def _navigation(app: Sphinx) -> list:
 def _toc(env: Any, docname: str) -> str | None:
     toc = env.tocs.get(docname)
     return toc.pformat() if toc is not None else None
-
-
-# -- Stable text for any context value -------------------------------------------------------------
-
-
-_ATOMS = frozenset({type(None), bool, int, float, str})
-
-
-class Unknowable(Exception):
-    """A value whose repr does not show its state: a page holding one is always rendered."""
-
-
-def plain(value: Any, depth: int = 0) -> Any:
-    """``value`` as JSON-ready data that is equal across runs exactly when the value is: lists keep
-    their order, functions become their qualified names. Raises :class:`Unknowable` for an object
-    that cannot be described that way, rather than guess."""
-    kind = type(value)
-    if kind in _ATOMS:  # the exact types first: most values are these, and this is hot
-        return value
-    if depth > 20:
-        raise Unknowable(kind.__qualname__)
-    depth += 1
-    if kind is list or kind is tuple:
-        return [plain(item, depth) for item in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [
-            type(value).__qualname__,
-            {f.name: plain(getattr(value, f.name), depth) for f in dataclasses.fields(value)},
-        ]
-    if isinstance(value, dict):
-        items = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
-        return {key: plain(item, depth) for key, item in items}
-    if isinstance(value, (list, tuple)):
-        return [plain(item, depth) for item in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((plain(item, depth) for item in value), key=json.dumps)
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    if type(value).__name__ in ("_CascadingStyleSheet", "_JavaScript"):  # Sphinx's page assets
-        return [str(value.filename), value.priority, plain(value.attributes, depth)]
-    text = repr(value)
-    if _ADDRESS.search(text):
-        raise Unknowable(type(value).__qualname__)
-    return text
-
-
-def signature(value: Any) -> str:
-    """A digest of ``value`` that is equal across runs exactly when the value is (see
-    :func:`plain`)."""
-    return _digest(plain(value))
-
-
-def _digest(data: Any) -> str:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
