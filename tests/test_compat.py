@@ -144,3 +144,16 @@ def test_ablog_still_keeps_every_blog_s_posts_in_the_class_level_dict_we_clear()
     Blog._dict.clear()
     assert Blog(second).app is second
     Blog._dict.clear()
+
+
+def test_sphinx_still_names_its_page_asset_classes_as_describe_asset_expects():
+    from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+    from deepdive.compat.sphinx_assets import describe_asset
+
+    css = _CascadingStyleSheet("a.css", priority=500, rel="stylesheet")
+    script = _JavaScript("b.js", priority=800)
+    assert describe_asset(css)[:2] == ("a.css", 500)
+    assert describe_asset(css)[2]["rel"] == "stylesheet"
+    assert describe_asset(script)[:2] == ("b.js", 800)
+    assert describe_asset("a.css") is None
