@@ -4,6 +4,7 @@ addresses redirect to the new pages."""
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +55,14 @@ def redirect_target(build, old: str) -> str:
 
 
 def assert_every_formula_typeset(build) -> None:
-    """No page of the imported posts shows TeX: each formula is KaTeX's HTML, made at build time
-    (KaTeX keeps the source only in its hidden ``annotation``, which readers do not see)."""
-    pages = sorted((build.outdir / "posts").rglob("index.html"))
+    """No page of the site (posts, and listings with their excerpts) shows TeX: each formula is
+    KaTeX's HTML, made at build time (KaTeX keeps the source only in its hidden ``annotation``,
+    which readers do not see)."""
+    pages = sorted(
+        page
+        for page in build.outdir.rglob("*.html")
+        if not page.relative_to(build.outdir).parts[0].startswith("_")
+    )
     assert pages
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
@@ -68,6 +74,33 @@ def assert_every_formula_typeset(build) -> None:
 
 
 # -- Jekyll ---------------------------------------------------------------------------------------
+
+
+def test_make_import_runs_the_importer_into_the_sites_posts_folder(tmp_path):
+    """The real Makefile's `make import SRC=...` (its command, from ``make -n``), run in a site."""
+    venv = Path(sys.executable).parents[1]
+    dry_run = subprocess.run(
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            "import",
+            f"SRC={FIXTURES / 'jekyll'}",
+            f"VENV={venv}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in dry_run.stdout.splitlines() if "deepdive.tools.importer" in line)
+    site = write_site(tmp_path / "site", {}, CONF)
+    result = subprocess.run(
+        [sys.executable, *shlex.split(line)[1:]], cwd=site, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (site / "posts/2019/kalman-filter.md").is_file()
+    assert "jekyll" in result.stdout.lower()
 
 
 def test_a_jekyll_blog_imports_with_this_sites_front_matter(tmp_path):

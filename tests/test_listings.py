@@ -145,3 +145,26 @@ def test_slugs_keep_every_script_readable(text, slug):
     from deepdive.post.slugs import slugify
 
     assert slugify(text) == slug
+
+
+def test_a_tag_page_shows_a_post_without_description_by_its_first_paragraph_typeset(build_site):
+    build = build_site(
+        {
+            "posts/2024/gauss.md": post(
+                title="Gaussian integral",
+                tags="[calculus]",
+                body="The integral of $e^{-x^2}$ over the line is $\\sqrt{\\pi}$, see *below*.",
+            ),
+            "posts/2024/plain.md": post(
+                title="Described", tags="[calculus]", description="A summary.", body="Text."
+            ),
+        }
+    )
+    assert build.returncode == 0, build.output
+    descriptions = build.html("tags/calculus/").select(".dd-teaser__description")
+    typeset = next(d for d in descriptions if "integral" in d.get_text())
+    assert typeset.select(".katex") and typeset.select_one("em").get_text() == "below"
+    for hidden in typeset.select("annotation"):
+        hidden.decompose()
+    assert "$" not in typeset.get_text() and "\\sqrt" not in typeset.get_text()
+    assert any(d.get_text(strip=True) == "A summary." for d in descriptions)

@@ -36,6 +36,8 @@ class Post:
     category: str | None = None
     author: str | None = None
     description: str = ""
+    # False when `description` is the first paragraph's text, which may hold formulas as TeX.
+    description_given: bool = False
     draft: bool = False
     external_url: str | None = None
     series: str | None = None

@@ -361,6 +361,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         category=front.category,
         author=front.author or app.config.author,
         description=description,
+        description_given=bool(front.description),
         draft=front.draft,
         external_url=front.external_url,
         series=front.series,

@@ -55,6 +55,7 @@ class Teaser:
     published_iso: str = ""
     modified_iso: str = ""
     excerpt_html: str = ""
+    description_html: str = ""  # the first paragraph, rendered, when the post has no description
     read_more: bool = True
 
 
@@ -81,8 +82,16 @@ def uri(app: Sphinx, from_page: str, to_page: str) -> str:
     return app.builder.get_relative_uri(from_page, to_page)
 
 
-def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -> Teaser:
-    """Build the listing entry for ``post`` as seen from ``pagename``."""
+def teaser(
+    app: Sphinx,
+    post: Post,
+    pagename: str,
+    with_excerpt: bool = False,
+    typeset_description: bool = False,
+) -> Teaser:
+    """Build the listing entry for ``post`` as seen from ``pagename``; ``typeset_description``
+    shows a post without a ``description`` by its first paragraph as rendered (formulas typeset,
+    links kept), not as the plain text that stands in for it in metadata."""
     from deepdive.site.linkindex import series_label
 
     card = Teaser(
@@ -108,6 +117,10 @@ def teaser(app: Sphinx, post: Post, pagename: str, with_excerpt: bool = False) -
     )
     if with_excerpt:
         card.excerpt_html = render_fragment(app, post.excerpt, pagename, post.docname)
+    elif typeset_description and not post.description_given:
+        first = first_paragraph(post)
+        if first is not None:
+            card.description_html = render_fragment(app, [first], pagename, post.docname)
     return card
 
 
@@ -283,9 +296,38 @@ def group_page(
     return LazyPage(
         pagename,
         "deepdive/group.html",
-        inputs=partial(listing_inputs, digests, posts, title, feed),
+        inputs=partial(group_inputs, app, digests, posts, title, feed),
         make_context=partial(group_context, app, pagename, title, posts, feed),
     )
+
+
+def group_inputs(app: Sphinx, digests: dict[str, str], posts: list[Post], *extra: Any) -> list[Any]:
+    """What a tag's or category's page is made from: its teasers, and the first paragraph of each
+    post it shows in place of a description."""
+    described = [first_paragraph_inputs(app.env, p) for p in posts if not p.description_given]
+    return listing_inputs(digests, posts, *extra, described)
+
+
+def first_paragraph(post: Post) -> nodes.paragraph | None:
+    return next((n for n in post.excerpt if isinstance(n, nodes.paragraph)), None)
+
+
+def first_paragraph_inputs(env: BuildEnvironment, post: Post) -> list[Any]:
+    """What a post's first paragraph renders from: the paragraph itself (so an edit elsewhere in
+    the post leaves its listings alone), its references' targets and its citations."""
+    from deepdive.site.linkindex import reference_inputs
+
+    paragraph = first_paragraph(post)
+    if paragraph is not None:
+        for xref in paragraph.findall(addnodes.pending_xref):
+            if xref.get("refdomain") != "cite" and xref.get("reftype") not in _FOLLOWED_REFERENCES:
+                raise Unknowable(f"{xref.get('refdomain')}:{xref.get('reftype')}")
+    return [
+        post.docname,
+        paragraph.pformat() if paragraph is not None else None,
+        reference_inputs(env, post),
+        getattr(env, "deepdive_citation_signatures", {}).get(post.docname),
+    ]
 
 
 def group_context(
@@ -294,7 +336,7 @@ def group_context(
     context: dict[str, Any] = {
         "title": escape(title),  # Sphinx's `title` context value is HTML
         "deepdive_heading": title,
-        "deepdive_teasers": [teaser(app, p, pagename) for p in posts],
+        "deepdive_teasers": [teaser(app, p, pagename, typeset_description=True) for p in posts],
     }
     if feed and app.config.html_baseurl:
         context["deepdive_feeds"] = {
@@ -310,7 +352,9 @@ def category_intro_listing(app: Sphinx, pagename: str, context: dict[str, Any]) 
         return
     slug = pagename.split("/", 1)[1]
     filed = [p for p in listed_posts(app) if p.category and slugify(p.category) == slug]
-    context["deepdive_category_teasers"] = [teaser(app, p, pagename) for p in filed]
+    context["deepdive_category_teasers"] = [
+        teaser(app, p, pagename, typeset_description=True) for p in filed
+    ]
 
 
 def home_page_listing(
