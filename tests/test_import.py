@@ -206,9 +206,31 @@ def test_a_nikola_blog_imports_as_rst_with_comment_metadata_converted(tmp_path):
     assert ":doc:`/posts/2017/gamblers-fallacy`" in lln
     draft = (site / "posts/2018/regression-to-the-mean.rst").read_text(encoding="utf-8")
     assert ":draft: true" in draft
-    assert "10 posts came over from the Nikola blog" in report
+    assert "12 posts came over from the Nikola blog" in report
     assert "9 `.. TEASER_END` markers became the excerpt marker" in report
-    assert "10 dates converted to ISO 8601" in report
+    assert "12 dates converted to ISO 8601" in report
+
+
+def test_nikola_markdown_posts_come_over_as_markdown_with_math_and_files(tmp_path):
+    site, report = imported_site(tmp_path, "nikola")
+    birthday = (site / "posts/2017/birthday-problem.md").read_text(encoding="utf-8")
+    assert birthday.startswith(
+        "---\ndate: 2017-06-12T20:15:00-04:00\ntags: [probability, counting]\n"
+        "category: Probability\n"
+        "description: Why 23 people are enough for an even chance of a shared birthday.\n"
+        "redirect: /posts/birthday-problem/\n---\n"
+        "# Twenty-three people and a shared birthday\n"
+    )
+    assert "<!-- more -->" in birthday and "TEASER_END" not in birthday
+    assert "With $n$ people" in birthday and "\\\\(" not in birthday
+    assert "$$ P(\\text{match}) \\approx 1 - e^{-n(n-1)/730}, $$" in birthday
+    benford = (site / "posts/2018/benford.md").read_text(encoding="utf-8")  # metadata in .meta
+    assert "tags: [probability, Benford's law]" in benford
+    assert "![Leading-digit shares under Benford's law](benford/benford.png)" in benford
+    assert "{download}`table of the values <benford/benford-table.csv>`" in benford
+    assert (site / "posts/2018/benford/benford.png").is_file()
+    assert (site / "posts/2018/benford/benford-table.csv").is_file()
+    assert "2 `<!-- TEASER_END -->` markers became the excerpt marker" in report
 
 
 def test_a_nikola_notebook_keeps_its_outputs_and_is_not_executed(tmp_path):

@@ -1,5 +1,6 @@
 """Nikola: rST posts with ``.. key: value`` comment metadata (or a ``.meta`` file beside the post),
-and notebooks with a ``.meta`` file; their images and files come along."""
+Markdown posts with the same metadata in an HTML comment (or a ``.meta`` file), and notebooks with
+a ``.meta`` file; their images and files come along."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from deepdive.tools.importer import MORE_RST, Imported
+from deepdive.tools.importer import MORE_MD, MORE_RST, Imported
 from deepdive.tools.importer.report import Report
 
 NAME = "Nikola"
@@ -42,6 +43,11 @@ _IMAGE = re.compile(r"^(\s*\.\.\s+(?:image|figure|thumbnail)::\s*|\s+:target:\s*
 _LINK = re.compile(r"`([^`<]*?)\s*<([^>`]+)>`__?")
 _DOC_ROLE = re.compile(r":doc:`(?:([^`<]*?)\s*<)?([^`>]+)>?`")
 _SHORTCODE = re.compile(r"\{\{[%<].*?[%>]\}\}")
+_MARKDOWN = (".md", ".markdown", ".mdown")
+_MD_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
+_MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
+# Nikola's Markdown writes MathJax's delimiters with doubled backslashes (Markdown eats one).
+_MD_MATH = (("\\\\(", "$"), ("\\\\)", "$"), ("\\\\[", "$$"), ("\\\\]", "$$"))
 _UNSAFE_HTML = re.compile(
     r"<(script|iframe|object|embed)\b|\son\w+\s*=|src=[\"']?(https?:)?//", re.I
 )
@@ -55,13 +61,13 @@ def read_blog(src: Path, report: Report) -> list:
     found = []
     for pattern, destination, *_ in conf.get("POSTS", _DEFAULT_POSTS):
         for path in sorted(src.glob(pattern)):
-            if path.suffix in (".rst", ".txt", ".ipynb"):
+            if path.suffix in (".rst", ".txt", ".ipynb", *_MARKDOWN):
                 found.append((path, destination))
             elif path.suffix != ".meta":
                 report.cannot_convert(
                     _rel(src, path),
                     None,
-                    f"a Nikola {path.suffix} post: only rST and notebook posts are imported; copy it by hand",
+                    f"a Nikola {path.suffix} post: only rST, Markdown and notebook posts are imported; copy it by hand",
                 )
     metas = []
     for path, destination in found:
@@ -108,15 +114,18 @@ def read_blog(src: Path, report: Report) -> list:
                 None,
                 f"`.. link: {meta['link']}` (the original's address) has no field here; it was left out",
             )
+        suffix = ".md" if path.suffix in _MARKDOWN else path.suffix
         post = Imported(
             path,
             slug,
             year,
-            ".rst" if path.suffix != ".ipynb" else ".ipynb",
+            suffix if suffix in (".md", ".ipynb") else ".rst",
             front,
             title=meta["title"],
         )
-        if path.suffix == ".ipynb":
+        if suffix == ".md":
+            post.body = _convert_markdown(src, path, body_start, post, report)
+        elif path.suffix == ".ipynb":
             post.notebook = json.loads(path.read_text(encoding="utf-8"))
             post.notebook.get("metadata", {}).pop("nikola", None)
             report.changed("notebooks marked not to be executed (their stored outputs are kept)")
@@ -129,6 +138,7 @@ def read_blog(src: Path, report: Report) -> list:
 _DEFAULT_POSTS = (
     ("posts/*.rst", "posts", "post.tmpl"),
     ("posts/*.txt", "posts", "post.tmpl"),
+    ("posts/*.md", "posts", "post.tmpl"),
     ("posts/*.ipynb", "posts", "post.tmpl"),
 )
 
@@ -172,6 +182,14 @@ def _metadata(path: Path) -> tuple[dict[str, str], int]:
     lines = path.read_text(encoding="utf-8").splitlines()
     meta = {}
     index = 0
+    if path.suffix in _MARKDOWN:  # the same lines, inside an HTML comment at the top
+        if not lines or lines[0].strip() != "<!--":
+            return meta, 0
+        end = next((i for i, line in enumerate(lines) if line.strip() == "-->"), None)
+        if end is None:
+            return meta, 0
+        meta = {m.group(1): m.group(2) for m in map(_META.match, lines[1:end]) if m}
+        return meta, end + 1
     while index < len(lines) and (lines[index].strip() == "" or _META.match(lines[index])):
         match = _META.match(lines[index])
         if match:
@@ -303,3 +321,48 @@ def _doc_link(match: re.Match, post: Imported, years: dict, report: Report) -> s
     report.changed("Nikola `:doc:` links rewritten to the imported posts")
     target = posixpath.join("/posts", str(years[slug]), slug)
     return f":doc:`{text} <{target}>`" if text else f":doc:`{target}`"
+
+
+def _convert_markdown(src: Path, path: Path, start: int, post: Imported, report: Report) -> str:
+    """The Markdown body of a Nikola post: its teaser marker, math delimiters, images and files."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    where = _rel(src, path)
+    out: list[str] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if line.strip() == "<!-- TEASER_END -->":
+            out.append(MORE_MD)
+            report.changed("`<!-- TEASER_END -->` markers became the excerpt marker")
+            continue
+        for nikola, ours in _MD_MATH:
+            if nikola in line:
+                line = line.replace(nikola, ours)
+                report.changed("Markdown math delimiters `\\\\(` and `\\\\[` became `$` and `$$`")
+        line = _MD_IMAGE.sub(lambda m: _md_asset(src, m, post, report), line)
+        line = _MD_LINK.sub(lambda m: _md_download(src, m, post, report), line)
+        for shortcode in _SHORTCODE.findall(line):
+            report.cannot_convert(
+                where,
+                index + 1,
+                f"the Nikola shortcode {shortcode} cannot be converted; it was left as text",
+            )
+        out.append(line)
+    return "\n".join(out)
+
+
+def _md_asset(src: Path, match: re.Match, post: Imported, report: Report) -> str:
+    found = _asset(src, match.group(2)) if "://" not in match.group(2) else None
+    if not found:
+        return match.group(0)
+    post.assets[found.name] = found
+    report.changed("image links rewritten to files copied beside their post")
+    return f"{match.group(1)}{post.slug}/{found.name}{match.group(3)}"
+
+
+def _md_download(src: Path, match: re.Match, post: Imported, report: Report) -> str:
+    found = _asset(src, match.group(2)) if "://" not in match.group(2) else None
+    if not found:
+        return match.group(0)
+    post.assets[found.name] = found
+    report.changed("file links rewritten to downloads of files copied beside their post")
+    return f"{{download}}`{match.group(1) or found.name} <{post.slug}/{found.name}>`"
