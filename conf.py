@@ -124,6 +124,7 @@ html_context = {"default_mode": "auto"}
 # Copy buttons on code and on the "Cite this post" entry, not on notebook outputs.
 copybutton_selector = "div:not(.output) > div.highlight pre"
 html_title = project
+html_favicon = "_static/favicon.svg"
 html_css_files = ["deepdive.css"]
 html_sidebars = {"**": []}
 html_show_sourcelink = False
@@ -153,6 +154,7 @@ html_theme_options = {
         "navbar-nav.html",
     ],
     "show_toc_level": 2,
+    "search_bar_text": "Search the posts …",
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
@@ -164,4 +166,20 @@ ogp_enable_meta_description = False
 sitemap_url_scheme = "{link}"
 sitemap_show_lastmod = False
 notfound_urls_prefix = "/" + html_baseurl.split("://", 1)[1].split("/", 1)[1]
+# The page GitHub Pages serves for any missing address, at any depth: so its links and its search
+# form start from the site's root.
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>\n"
+        "<p>Nothing is published at this address. If you followed a link to a post, it may have "
+        "moved: search for it, or start from the "
+        f'<a href="{notfound_urls_prefix}">home page</a> or the '
+        f'<a href="{notfound_urls_prefix}archive/">archive of every post</a>.</p>\n'
+        f'<form class="dd-search-form" action="{notfound_urls_prefix}search/" method="get" '
+        'role="search"><label for="dd-not-found-q">Search the posts for a word</label> '
+        '<input id="dd-not-found-q" type="search" name="q"> '
+        '<button type="submit">Search</button></form>\n'
+    ),
+}
 ogp_social_cards = {"enable": False}

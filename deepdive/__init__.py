@@ -45,6 +45,7 @@ FEATURES = (
     "deepdive.site.design",
     "deepdive.compat.pygments",
     "deepdive.compat.settled_config",
+    "deepdive.compat.viewport",
     "deepdive.research.previews",
     "deepdive.research.sidenotes",
     "deepdive.pipeline.finish",

@@ -24,6 +24,7 @@ SHIMS = {
     "sphinx_assets.py": "Sphinx",
     "sphinx_cli.py": "sphinx-doc/sphinx#14543",
     "sphinx_search.py": "Sphinx",
+    "viewport.py": "sphinx-doc/sphinx#11699",
 }
 
 

@@ -85,3 +85,19 @@ def test_every_stylesheet_and_script_link_carries_its_checksum(real_site):
             if "://" not in url and "?" not in url and name not in UNVERSIONED_BY_TEMPLATE:
                 missing.add(name)
     assert missing == set()
+
+
+def test_every_page_has_one_viewport_tag_a_favicon_and_a_blog_search_box(real_site):
+    for path in [*real_site.outdir.glob("*.html"), *real_site.outdir.rglob("index.html")][:40]:
+        soup = real_site.html(str(path.relative_to(real_site.outdir)))
+        assert len(soup.select('meta[name="viewport"]')) == 1, path
+        icon = soup.select_one('link[rel="icon"]')
+        assert icon is not None, path
+        assert (path.parent / icon["href"]).resolve().is_file() or icon["href"].startswith("/")
+    search = real_site.html().select_one("input[type=search]")
+    assert "docs" not in search.get("placeholder", "") and "posts" in search["placeholder"]
+
+
+def test_the_home_page_is_titled_by_the_site_alone_and_other_pages_by_theirs(real_site):
+    assert real_site.html().title.get_text() == "Deep Dives"
+    assert real_site.html("archive/").title.get_text() == "Archive — Deep Dives"

@@ -35,6 +35,19 @@ def test_404_page_loads_cleanly_at_a_deep_unknown_url(tab):
     tab.check()
 
 
+def test_the_404_page_offers_search_and_the_archive_at_any_depth(tab, site_pages):
+    tab.visit("posts/2099/no-such-post/", status=404)
+    tab.page.locator("#dd-not-found-q").fill("Hamiltonian")
+    tab.page.locator(".dd-search-form button").click()
+    results = tab.page.locator("#search-results li")
+    expect(results.first).to_be_visible()
+    assert "search" in tab.page.url and "q=Hamiltonian" in tab.page.url
+    tab.visit("posts/2099/no-such-post/", status=404)
+    tab.page.get_by_role("link", name="archive of every post").click()
+    expect(tab.page.locator("h1").first).to_have_text("Archive")
+    tab.check()
+
+
 def test_dark_mode_switch_persists_to_the_next_page(tab):
     tab.visit("")
     assert tab.html_attr("data-theme") == "light"
