@@ -54,6 +54,7 @@ help: ## list the targets and the variables they read
 
 # var PYTHON      the Python to make the venv with (default: newest of python3.13/3.12/3.11 that runs)
 # var VENV        the venv folder (default .venv, made again when PYTHON's version changes)
+# var BUILDDIR    where the site, doctrees and caches go (default _build)
 # var JOBS        parallel Sphinx processes (default auto)
 # var SPHINXOPTS  more sphinx-build options, e.g. SPHINXOPTS=-E for a full rebuild
 # var STRICT      STRICT=0: build despite problems, listing each at file:line (make html stays strict)

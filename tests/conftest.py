@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,20 @@ def sphinx_build(
         run_env.pop("DEEPDIVE_DRAFTS", None)
     result = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=srcdir)
     return Build(result.returncode, result.stdout + result.stderr, srcdir, outdir)
+
+
+def top_level_make_environment() -> dict[str, str]:
+    """This environment without what a make running the tests passes to the makes they run: its
+    flags, and the Makefile's variables it was given (make exports those, so ``make html test
+    BUILDDIR=_build/py3.12`` would otherwise set BUILDDIR for them too)."""
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", *MAKEFILE_VARIABLES}
+    return {k: v for k, v in os.environ.items() if k not in outer}
+
+
+# The variables the Makefile reads (`make help` lists them).
+MAKEFILE_VARIABLES = re.findall(
+    r"^# var ([A-Z_]+) ", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M
+)
 
 
 def post(

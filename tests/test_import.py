@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx_build, write_site
+from conftest import ROOT, sphinx_build, top_level_make_environment, write_site
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 # Imported notebooks are marked not to run; the site itself needs myst-nb to read them, and
@@ -89,6 +89,7 @@ def test_make_import_runs_the_importer_into_the_sites_posts_folder(tmp_path):
             f"VENV={venv}",
         ],
         cwd=ROOT,
+        env=top_level_make_environment(),
         capture_output=True,
         text=True,
         check=True,

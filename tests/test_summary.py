@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, post, write_site
+from conftest import ROOT, post, top_level_make_environment, write_site
 from test_build import make_html_command
 
 GOOD = {f"posts/2024/fine{n}.md": post(f"2024-0{n}-01", f"Fine {n}") for n in range(1, 7)}
@@ -70,6 +70,7 @@ def make_html_line(*variables: str) -> list[str]:
     result = subprocess.run(
         ["make", "-n", "--no-print-directory", "html", f"VENV={venv}", *variables],
         cwd=ROOT,
+        env=top_level_make_environment(),
         capture_output=True,
         text=True,
         check=True,
