@@ -39,9 +39,13 @@ def test_the_404_page_offers_search_and_the_archive_at_any_depth(tab, site_pages
     tab.visit("posts/2099/no-such-post/", status=404)
     tab.page.locator("#dd-not-found-q").fill("Hamiltonian")
     tab.page.locator(".dd-search-form button").click()
-    results = tab.page.locator("#search-results li")
-    expect(results.first).to_be_visible()
+    expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
+        "found", timeout=10_000
+    )
+    expect(tab.page.locator("#search-results li").first).to_be_visible()
     assert "search" in tab.page.url and "q=Hamiltonian" in tab.page.url
+    # Each result's summary is fetched from its post: let those finish before leaving the page.
+    tab.page.wait_for_load_state("networkidle")
     tab.visit("posts/2099/no-such-post/", status=404)
     tab.page.get_by_role("link", name="archive of every post").click()
     expect(tab.page.locator("h1").first).to_have_text("Archive")
