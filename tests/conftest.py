@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,22 @@ def top_level_make_environment() -> dict[str, str]:
 MAKEFILE_VARIABLES = re.findall(
     r"^# var ([A-Z_]+) ", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M
 )
+
+
+def makefile_command(target: str, marker: str, *variables: str) -> list[str]:
+    """The command the real Makefile's ``make <target>`` runs (from ``make -n``: the line holding
+    ``marker``), to run with this Python."""
+    venv = Path(sys.executable).parents[1]
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", target, f"VENV={venv}", *variables],
+        cwd=ROOT,
+        env=top_level_make_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if marker in line)
+    return [sys.executable, *shlex.split(line)[1:]]
 
 
 def post(

@@ -4,7 +4,6 @@ addresses redirect to the new pages."""
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx_build, top_level_make_environment, write_site
+from conftest import ROOT, makefile_command, sphinx_build, write_site
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 # Imported notebooks are marked not to run; the site itself needs myst-nb to read them, and
@@ -78,27 +77,9 @@ def assert_every_formula_typeset(build) -> None:
 
 def test_make_import_runs_the_importer_into_the_sites_posts_folder(tmp_path):
     """The real Makefile's `make import SRC=...` (its command, from ``make -n``), run in a site."""
-    venv = Path(sys.executable).parents[1]
-    dry_run = subprocess.run(
-        [
-            "make",
-            "-n",
-            "--no-print-directory",
-            "import",
-            f"SRC={FIXTURES / 'jekyll'}",
-            f"VENV={venv}",
-        ],
-        cwd=ROOT,
-        env=top_level_make_environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(line for line in dry_run.stdout.splitlines() if "deepdive.tools.importer" in line)
+    command = makefile_command("import", "deepdive.tools.importer", f"SRC={FIXTURES / 'jekyll'}")
     site = write_site(tmp_path / "site", {}, CONF)
-    result = subprocess.run(
-        [sys.executable, *shlex.split(line)[1:]], cwd=site, capture_output=True, text=True
-    )
+    result = subprocess.run(command, cwd=site, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (site / "posts/2019/kalman-filter.md").is_file()
     assert "jekyll" in result.stdout.lower()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, post, top_level_make_environment, write_site
+from conftest import makefile_command, post, write_site
 from test_build import make_html_command
 
 GOOD = {f"posts/2024/fine{n}.md": post(f"2024-0{n}-01", f"Fine {n}") for n in range(1, 7)}
@@ -66,17 +64,7 @@ def test_a_clean_build_has_no_summary(tmp_path) -> None:
 
 def make_html_line(*variables: str) -> list[str]:
     """The command the real Makefile's `make html` runs (``make -n``), with this Python."""
-    venv = Path(sys.executable).parents[1]
-    result = subprocess.run(
-        ["make", "-n", "--no-print-directory", "html", f"VENV={venv}", *variables],
-        cwd=ROOT,
-        env=top_level_make_environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(line for line in result.stdout.splitlines() if "-m deepdive.pipeline" in line)
-    return [sys.executable, *shlex.split(line)[1:]]
+    return makefile_command("html", "-m deepdive.pipeline", *variables)
 
 
 def run(command: list[str], srcdir: Path) -> tuple[int, list[str]]:

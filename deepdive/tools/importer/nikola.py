@@ -351,18 +351,25 @@ def _convert_markdown(src: Path, path: Path, start: int, post: Imported, report:
 
 
 def _md_asset(src: Path, match: re.Match, post: Imported, report: Report) -> str:
-    found = _asset(src, match.group(2)) if "://" not in match.group(2) else None
+    found = _copied(src, match.group(2), post)
     if not found:
         return match.group(0)
-    post.assets[found.name] = found
     report.changed("image links rewritten to files copied beside their post")
     return f"{match.group(1)}{post.slug}/{found.name}{match.group(3)}"
 
 
 def _md_download(src: Path, match: re.Match, post: Imported, report: Report) -> str:
-    found = _asset(src, match.group(2)) if "://" not in match.group(2) else None
+    found = _copied(src, match.group(2), post)
     if not found:
         return match.group(0)
-    post.assets[found.name] = found
     report.changed("file links rewritten to downloads of files copied beside their post")
     return f"{{download}}`{match.group(1) or found.name} <{post.slug}/{found.name}>`"
+
+
+def _copied(src: Path, link: str, post: Imported) -> Path | None:
+    """The old site's file ``link`` points to, noted to be copied beside ``post``; None for an
+    address elsewhere or a file the old site does not have."""
+    found = _asset(src, link) if "://" not in link else None
+    if found:
+        post.assets[found.name] = found
+    return found
