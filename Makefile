@@ -44,7 +44,7 @@ WEIGHT_ARGS ?=
 NODE_MIN := 20
 PORT ?= 8000
 
-.PHONY: help install newest html live serve test new import bench weight clean lock check-python check-node
+.PHONY: help install newest oldest html live serve test new import bench weight clean lock check-python check-node
 
 help: ## list the targets and the variables they read
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -108,6 +108,15 @@ newest: | check-python ## install the newest versions pyproject.toml allows inst
 	$(make_venv)
 	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager pip setuptools -e '.[dev]'
 	$(BIN)/python -m pip list
+	touch $(INSTALLED) $(INSTALLED_DEV)
+
+# What the weekly workflow's "Oldest dependencies" job tests: pip cannot pick lowest versions, uv can.
+oldest: | check-python ## install the lowest versions pyproject.toml allows (its lower bounds) instead of the locks
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --resolution lowest-direct -e '.[dev]'
+	$(BIN)/uv pip list --python $(BIN)/python
 	touch $(INSTALLED) $(INSTALLED_DEV)
 
 # deepdive.pipeline runs Sphinx unless nothing it reads changed since the last successful build.

@@ -283,7 +283,7 @@ def test_newest_dependencies_are_built_and_tested_weekly_on_every_python(newest)
     (cron,) = [entry["cron"] for entry in newest["on"]["schedule"]]
     minute, hour, day, month, weekday = cron.split()
     assert (day, month) == ("*", "*") and weekday.isdigit()
-    (job,) = newest["jobs"].values()
+    job = newest["jobs"]["newest"]
     assert job["strategy"]["matrix"] == {"python": supported_pythons()}
     assert job["strategy"]["fail-fast"] is False
     setup = step_using(job, "actions/setup-python")
@@ -302,6 +302,27 @@ def test_make_newest_upgrades_to_what_pyproject_allows_without_a_lock():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\nnewest:", 1)[1].split("\n\n", 1)[0]
     assert "--upgrade --upgrade-strategy eager" in recipe and "-e '.[dev]'" in recipe
+    assert "-r " not in recipe and "--require-hashes" not in recipe
+
+
+def test_lowest_dependencies_are_built_and_tested_weekly_on_the_oldest_python(newest):
+    job = newest["jobs"]["oldest"]
+    setup = step_using(job, "actions/setup-python")
+    oldest_python = min(supported_pythons(), key=lambda v: tuple(map(int, v.split("."))))
+    assert setup["with"]["python-version"] == oldest_python
+    commands = run_lines(job)
+    assert 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"' in commands
+    order = [commands.index(c) for c in ("make oldest", "make html", "make test")]
+    assert order == sorted(order)
+    assert not any("requirements/" in line for line in commands)
+
+
+def test_make_oldest_installs_each_lower_bound_in_a_new_venv_without_a_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\noldest:", 1)[1].split("\n\n", 1)[0]
+    assert "--resolution lowest-direct" in recipe and "-e '.[dev]'" in recipe
+    # A venv holding newer versions would keep them: the lowest ones go into a new venv.
+    assert recipe.index("rm -rf $(VENV)") < recipe.index("--resolution lowest-direct")
     assert "-r " not in recipe and "--require-hashes" not in recipe
 
 
