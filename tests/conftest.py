@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -10,11 +11,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import buildserver
 import pytest
 from bs4 import BeautifulSoup
 
@@ -83,8 +86,59 @@ def sphinx_build(
     run_env = {**os.environ, **(env or {})}
     if "DEEPDIVE_DRAFTS" not in (env or {}):
         run_env.pop("DEEPDIVE_DRAFTS", None)
-    result = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=srcdir)
-    return Build(result.returncode, result.stdout + result.stderr, srcdir, outdir)
+    if buildserver.can_serve(env or {}):
+        returncode, stdout, stderr = BUILD_SERVER.run(command[2], command[3:], srcdir, run_env)
+    else:
+        result = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=srcdir)
+        returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
+    return Build(returncode, stdout + stderr, srcdir, outdir)
+
+
+class BuildServer:
+    """This test process's client of ``tests/buildserver.py``, started at its first build: each
+    ``python -m`` run it is given is a fork of a process that has imported Sphinx and the
+    extensions already, instead of a new Python."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.folder = Path()
+
+    def run(self, module: str, argv: list[str], cwd: Path, env: dict[str, str]):
+        """Run ``python -m module *argv`` in ``cwd`` with ``env``; return (code, stdout, stderr)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        stdout, stderr = self.folder / "stdout", self.folder / "stderr"
+        request = {"module": module, "argv": argv, "cwd": str(cwd), "env": env}
+        request |= {"stdout": str(stdout), "stderr": str(stderr)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        reply = self.process.stdout.readline()
+        if not reply:
+            log = (self.folder / "server.log").read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"the build server stopped; its output:\n{log}")
+        read = lambda path: path.read_text(encoding="utf-8", errors="backslashreplace")  # noqa: E731
+        return json.loads(reply)["returncode"], read(stdout), read(stderr)
+
+    def start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="deepdive-buildserver-"))
+        with (self.folder / "server.log").open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(buildserver.__file__))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+BUILD_SERVER = BuildServer()
 
 
 def top_level_make_environment() -> dict[str, str]:

@@ -1,0 +1,48 @@
+"""The test-only build server (tests/buildserver.py) runs a build as a new Python would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import BUILD_SERVER, post, write_site
+
+# conf.py lines that leave a mark in an imported module and in the environment, and print both.
+MARKING_CONF = """
+import os, deepdive
+deepdive.builds_seen = getattr(deepdive, "builds_seen", 0) + 1
+os.environ["DEEPDIVE_SEEN"] = os.environ.get("DEEPDIVE_SEEN", "") + "x"
+print("builds seen:", deepdive.builds_seen, "environment mark:", os.environ["DEEPDIVE_SEEN"])
+"""
+
+
+def sphinx_argv(srcdir) -> list[str]:
+    return ["-b", "dirhtml", "-W", "--keep-going", "-n", str(srcdir), str(srcdir / "_build")]
+
+
+def problems(output: str) -> list[str]:
+    return sorted(line for line in output.splitlines() if "WARNING" in line or "ERROR" in line)
+
+
+def test_a_failing_build_reports_and_exits_as_a_new_process_does(tmp_path):
+    files = {"posts/a.md": post(body="See {cite:p}`no-such-key`.\n\n```{nosuch}\n```\n")}
+    srcdir = write_site(tmp_path / "site", files)
+    env = {"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
+    code, stdout, stderr = BUILD_SERVER.run("sphinx", sphinx_argv(srcdir), srcdir, env)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "sphinx", *sphinx_argv(srcdir)],
+        cwd=srcdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert code == fresh.returncode != 0
+    assert problems(stdout + stderr) == problems(fresh.stdout + fresh.stderr) != []
+
+
+def test_nothing_a_build_changes_reaches_the_next_build(tmp_path):
+    srcdir = write_site(tmp_path / "site", {"posts/a.md": post()}, MARKING_CONF)
+    for _ in range(2):
+        code, stdout, _ = BUILD_SERVER.run("sphinx", sphinx_argv(srcdir), srcdir, {"HOME": "/"})
+        assert code == 0
+        assert "builds seen: 1 environment mark: x\n" in stdout
