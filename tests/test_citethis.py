@@ -77,6 +77,31 @@ def test_a_post_ends_with_a_bibtex_entry_for_it(build):
     assert site.html("").select_one("section.dd-cite") is None
 
 
+def test_two_posts_of_one_year_and_first_word_get_different_keys_and_the_first_keeps_its_own(
+    build_site, tmp_path
+):
+    templates = site_templates(tmp_path / "templates")
+    conf = f"templates_path = [{str(templates)!r}]\n"
+    part_one = {"posts/2025/vae-1.md": post("2025-01-10", "Variational Autoencoders, Part 1")}
+    first = build_site(part_one, conf)
+    assert first.returncode == 0, first.output
+    key = lambda site, page: re.match(r"@online\{([^,]+),", entry_of(site.html(page))[1])[1]  # noqa: E731
+    assert key(first, "posts/2025/vae-1/") == "author2025variational"
+
+    # Part 2 arrives in a later build: it gets a letter, part 1 keeps the key readers copied.
+    part_two = {"posts/2025/vae-2.md": post("2025-03-02", "Variational Autoencoders, Part 2")}
+    second = build_site({**part_one, **part_two}, conf)
+    assert second.returncode == 0, second.output
+    assert key(second, "posts/2025/vae-1/") == "author2025variational"
+    assert key(second, "posts/2025/vae-2/") == "author2025variationalb"
+
+    # A part back-dated before part 1 takes the key, and part 1's page is written again.
+    part_zero = {"posts/2024/vae-0.md": post("2025-01-01", "Variational Autoencoders, Part 0")}
+    third = build_site({**part_one, **part_two, **part_zero}, conf)
+    keys = [key(third, f"posts/{page}/") for page in ("2024/vae-0", "2025/vae-1", "2025/vae-2")]
+    assert keys == ["author2025variational", "author2025variationalb", "author2025variationalc"]
+
+
 def test_the_entry_gets_sphinx_copybuttons_copy_button(build):
     site = build({"posts/2024/ranking.md": post("2024-03-07", "Ranking", "Text.")})
     script = site.text("_static/copybutton.js")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from deepdive.post.model import Post, get_posts
+from deepdive.research.citekeys import base_citation_key
 from deepdive.site.feeds import absolute_url
+from deepdive.site.linkindex import post_links
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -30,7 +31,6 @@ _LATEX = {
     "^": r"\textasciicircum{}",
 }
 _SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX))
-_SKIP_WORDS = {"a", "an", "the", "on", "of", "and", "in", "to", "for", "from", "with"}
 
 
 def bibtex_escape(text: str) -> str:
@@ -38,19 +38,7 @@ def bibtex_escape(text: str) -> str:
     return _SPECIAL.sub(lambda m: _LATEX[m.group()], " ".join(text.split()))
 
 
-def _ascii_words(text: str) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.findall(r"[a-z0-9]+", ascii_text.lower())
-
-
-def citation_key(post: Post, author: str) -> str:
-    """``surname`` + ``year`` + first significant title word: ``quant2025ranking``."""
-    surname = (_ascii_words(author.split(" and ")[0]) or ["post"])[-1]
-    words = [w for w in _ascii_words(post.title) if w not in _SKIP_WORDS] or ["post"]
-    return f"{surname}{post.date:%Y}{words[0]}"
-
-
-def bibtex_entry(post: Post, author: str, blog: str, url: str) -> str:
+def bibtex_entry(post: Post, author: str, blog: str, url: str, key: str) -> str:
     """The ``@online`` entry for a post (biblatex; BibTeX styles read it as ``@misc``)."""
     fields = [
         ("author", "{" + bibtex_escape(author) + "}"),
@@ -62,7 +50,7 @@ def bibtex_entry(post: Post, author: str, blog: str, url: str) -> str:
     ]
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = {value}" for name, value in fields)
-    return f"@online{{{citation_key(post, author)},\n{body},\n}}"
+    return f"@online{{{key},\n{body},\n}}"
 
 
 def citation_meta(post: Post, author: str, blog: str, url: str) -> list[tuple[str, str]]:
@@ -88,7 +76,8 @@ def cite_context(
     author = post.author or app.config.author
     blog = app.config.project
     url = absolute_url(app, pagename)
-    entry = bibtex_entry(post, author, blog, url)
+    key = post_links(app, pagename).citation_key or base_citation_key(post, author)
+    entry = bibtex_entry(post, author, blog, url, key)
     context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
     context["deepdive_cite_this"] = app.builder.templates.render(
         "deepdive/cite-this.html", {**context, "bibtex": entry}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from deepdive.post.model import Post, get_posts, published_posts
 from deepdive.post.series import group_series
+from deepdive.research.citekeys import citation_keys
 from deepdive.site.related import backlink_index, related_index, resolve_target
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ class PostLinks:
     series: tuple[str, ...] = ()
     backlinks: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    # Not a link: the "Cite this post" key, which depends on the other posts' keys.
+    citation_key: str = ""
 
     def docnames(self) -> list[str]:
         return [
@@ -43,6 +46,7 @@ def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks
     series = group_series(posts)
     back = backlink_index(env, posts)
     related = _related_docnames(env, posts)
+    keys = citation_keys(posts, env.config.author)
     links = {}
     for index, post in enumerate(posts):
         links[post.docname] = PostLinks(
@@ -51,6 +55,7 @@ def build_links(env: BuildEnvironment, show_drafts: bool) -> dict[str, PostLinks
             series=tuple(p.docname for p in series.get(post.series, [])),
             backlinks=tuple(back.get(post.docname, ())),
             related=related[post.docname],
+            citation_key=keys[post.docname],
         )
     return links
 
