@@ -46,6 +46,31 @@ def test_site_feeds_are_valid_atom_and_rss_with_full_content(build_site):
         assert "First paragraph" in first.content[0].value
 
 
+def test_the_rss_channel_links_to_the_site_and_entries_hold_no_comments(build_site):
+    files = site_files()
+    files["posts/2024/other.md"] = post(
+        "2024-02-10",
+        "Other",
+        "Teaser.\n\n<!-- more -->\n\nThe rest. <!-- a note to self -->\n\n"
+        "(other-details)=\n## Details\n\nMore.",
+        tags="[mcmc]",
+    )
+    build = build_site(files)
+    assert build.returncode == 0, build.output
+    rss = feedparser.parse(build.text("rss.xml"))
+    assert rss.feed.link == "https://blog.example.org/"
+    assert {link.rel: link.href for link in rss.feed.links}["self"] == (
+        "https://blog.example.org/rss.xml"
+    )
+    tagged = feedparser.parse(build.text("tags/mcmc/rss.xml"))
+    assert tagged.feed.link == "https://blog.example.org/tags/mcmc/"
+    for name in ("rss.xml", "atom.xml"):
+        raw = build.text(name)
+        assert "more --" not in raw and "note to self" not in raw
+        (other,) = [e for e in feedparser.parse(raw).entries if e.title == "Other"]
+        assert "Teaser." in other.content[0].value and "The rest." in other.content[0].value
+
+
 def test_every_link_and_image_in_a_feed_is_absolute(build_site):
     build = build_site(site_files())
     entry = feedparser.parse(build.text("atom.xml")).entries[2]
@@ -137,9 +162,8 @@ def test_katex_renderings_of_another_shape_and_look_alike_comments_are_left_to_t
     look_alike = "<!--dd-feed-math-00000000:0-->"
     fragment = f"<p>{other} {look_alike} {KATEX}</p>"
     assert lift_mathml(fragment)[2] == [MATHML]
-    assert absolutize(fragment, "https://blog.example.org/p/") == (
-        f"<p>{MATHML} {look_alike} {MATHML}</p>"
-    )
+    # The look-alike is a comment like any other: dropped, not taken for math.
+    assert absolutize(fragment, "https://blog.example.org/p/") == f"<p>{MATHML}  {MATHML}</p>"
 
 
 def test_katex_visual_layer_is_cut_before_parsing_with_all_its_nested_spans():

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+import lxml.etree
 import lxml.html
 from feedgen.feed import FeedGenerator
 
@@ -138,6 +139,11 @@ def absolutize(fragment: str, base_url: str) -> str:
     root = lxml.html.fragment_fromstring(drop_katex_html(lifted), create_parent="div")
     if "katex" in lifted:
         keep_mathml_only(root)
+    # Comments (the `<!-- more -->` marker, ones an author wrote) are not content; the markers
+    # left where the MathML was lifted out are put back below.
+    for comment in list(root.iter(lxml.etree.Comment)):
+        if not (comment.text or "").startswith(f"dd-feed-math-{key}:"):
+            comment.drop_tree()
     for selector in ("headerlink", "dd-sidenote"):
         if selector not in fragment:  # spares a walk over the whole tree
             continue
@@ -204,8 +210,9 @@ def build_feed(
     feed.title(title)
     feed.subtitle(app.config.deepdive_author_bio or title)
     feed.author({"name": app.config.author})
-    feed.link(href=absolute_url(app, page), rel="alternate")
+    # RSS 2.0 has one channel <link>, the site's page, and feedgen gives it the last link set.
     feed.link(href=self_url, rel="self")
+    feed.link(href=absolute_url(app, page), rel="alternate")
     feed.language(app.config.language or "en")
     feed.generator("Deep Dives (Sphinx + ABlog)")
     newest = max((p.last_changed for p in posts), default=datetime(1970, 1, 1, tzinfo=UTC))
