@@ -91,6 +91,8 @@ nb_merge_streams = True
 # sphinx-proof: {prf:definition}, {prf:theorem}, {prf:lemma}, {prf:proof}, ... numbered per post.
 # Its "Proof Index" page is not a page a blog wants.
 html_domain_indices = False
+# Nor is Sphinx's general index (an empty page here: posts have no index entries).
+html_use_index = False
 
 # -- Math ----------------------------------------------------------------------------------------
 # Typeset at build time by KaTeX (deepdive.research.math); these macros reach KaTeX and the MathJax fallback.

@@ -170,6 +170,8 @@ def test_canonical_opengraph_and_description(site):
     )
     assert page.select_one('meta[property="og:title"]')["content"] == "A deep dive"
     assert page.select_one('meta[name="description"]')["content"] == "A one-line summary."
+    assert page.select_one('meta[property="og:type"]')["content"] == "article"
+    assert site.html().select_one('meta[property="og:type"]')["content"] == "website"
     published = page.select_one('meta[property="article:published_time"]')["content"]
     assert published == "2023-06-01T00:00:00+00:00"
     # The newest update note is the modified time.
@@ -177,6 +179,16 @@ def test_canonical_opengraph_and_description(site):
         page.select_one('meta[property="article:modified_time"]')["content"]
         == "2024-09-30T00:00:00+00:00"
     )
+
+
+def test_the_sitemap_dates_each_post_by_its_last_change(site):
+    lastmod = {}
+    for url in ElementTree.parse(site.outdir / "sitemap.xml").getroot():
+        fields = {child.tag.rsplit("}", 1)[-1]: child.text for child in url}
+        lastmod[fields["loc"]] = fields.get("lastmod")
+    # Published 2023-06-01, updated by a note of 2024-09-30.
+    assert lastmod["https://blog.example.org/posts/2023/deep/"] == "2024-09-30"
+    assert lastmod["https://blog.example.org/"] is None
 
 
 def test_custom_domain_writes_cname(tmp_path):
@@ -199,6 +211,9 @@ def test_sitemap_robots_and_404(site):
         if e.tag.endswith("loc")
     }
     assert "https://blog.example.org/posts/2023/deep/" in urls
+    # Pages that are not content are not listed.
+    for page in ("search/", "genindex/", "404/"):
+        assert f"https://blog.example.org/{page}" not in urls
     assert "Sitemap: https://blog.example.org/sitemap.xml" in site.text("robots.txt")
     not_found = site.html("404.html")
     assert not_found.find("link", href=lambda h: h and h.startswith("/_static/")) is not None

@@ -1,4 +1,5 @@
-"""sphinx-sitemap lists only the pages the current build wrote; give it every page, in one order.
+"""sphinx-sitemap lists only the pages the current build wrote; give it every content page, in one
+order, each post with the date of its last change.
 
 sphinx-sitemap collects a link per page as the page is written (``html-page-context``), so after an
 incremental build ``sitemap.xml`` held only the rewritten pages, and with ``-j`` the order of its
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
 
+# The search page, the general index and the "not found" page are pages, but not content.
+NOT_CONTENT = ("search", "genindex", "404")
+
+
 def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``, before sphinx-sitemap writes: queue a link for every page the site has
     (documents not rewritten, listing pages kept from the last build), then sort the queue."""
@@ -34,6 +39,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
         return
     from sphinx_sitemap import add_html_link
 
+    from deepdive.post.model import published_posts
     from deepdive.post.slugs import ascii_url
     from deepdive.site.outputs import kept_pages
 
@@ -45,8 +51,16 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
             entries.add(links.get_nowait())
         except queue.Empty:
             break
+    # Pages no search engine should list; a post's last change is its lastmod.
+    not_content = {app.builder.get_target_uri(page) for page in NOT_CONTENT}
+    changed = {
+        app.builder.get_target_uri(post.docname): post.last_changed.date().isoformat()
+        for post in published_posts(app.env)
+    }
     for link, lastmod in sorted(entries, key=lambda e: (e[0], e[1] or "")):
-        links.put((ascii_url(link), lastmod))  # sitemaps.org: a URL is ASCII, percent-encoded
+        if link not in not_content:
+            lastmod = changed.get(link, lastmod)
+            links.put((ascii_url(link), lastmod))  # sitemaps.org: a URL is ASCII, percent-encoded
 
 
 def use_a_plain_queue(app: Sphinx, config: Config) -> None:

@@ -377,6 +377,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         redirect_line=front.redirect_line,
     )
     env.metadata[docname]["og:description"] = description
+    env.metadata[docname]["og:type"] = "article"  # sphinxext-opengraph takes og: fields from here
     _slim_ablog_copy(env, docname, excerpt)
 
 
