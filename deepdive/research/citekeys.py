@@ -37,7 +37,7 @@ def citation_keys(posts: list[Post], default_author: str) -> dict[str, str]:
 
 
 def _suffix(rank: int) -> str:
-    """ "" for the first, then b, c, … z, then 27, 28, …"""
+    """Nothing for the first post, then b, c, … z, then 27, 28, …"""
     if rank == 0:
         return ""
     return chr(ord("a") + rank) if rank < 26 else str(rank + 1)
