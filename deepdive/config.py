@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sphinx.errors import ConfigError
+from deepdive.errors import ConfigurationProblem
+from deepdive.post.licences import find_licence, unknown_licence
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -28,6 +29,12 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
     ),
     "deepdive_newsletter_url": ("", "html", (str,), "an https:// address, or ''"),
     "deepdive_feed_length": (20, "html", (int,), "how many newest posts each feed holds"),
+    "deepdive_license": (
+        "CC-BY-4.0",
+        "html",
+        (str,),
+        "the SPDX identifier of the posts' licence, e.g. 'CC-BY-4.0' or 'all-rights-reserved'",
+    ),
     "deepdive_cname": ("", "html", (str,), "a custom domain such as 'blog.example.org', or ''"),
     # False (`make html STRICT=0`): a preview that lists every problem instead of failing. It
     # changes no page, so switching it forces no rebuild.
@@ -53,19 +60,21 @@ def check_config(app: Sphinx, config: Config) -> None:
     for name, (_, _, types, expected) in OPTIONS.items():
         value = config[name]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise ConfigError(f"conf.py: {name} = {value!r} is not valid; expected {expected}")
+            raise ConfigurationProblem(
+                f"conf.py: {name} = {value!r} is not valid; expected {expected}"
+            )
     try:
         ZoneInfo(config.deepdive_timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
+        raise ConfigurationProblem(
             f"conf.py: deepdive_timezone = {config.deepdive_timezone!r} is not a time zone; "
             "expected an IANA name such as 'UTC' or 'Europe/Berlin'"
         ) from None
     if config.deepdive_posts_per_page < 1:
-        raise ConfigError("conf.py: deepdive_posts_per_page must be 1 or more")
+        raise ConfigurationProblem("conf.py: deepdive_posts_per_page must be 1 or more")
     for link in config.deepdive_social_links:
         if not isinstance(link, dict) or not {"name", "url"} <= set(link):
-            raise ConfigError(
+            raise ConfigurationProblem(
                 f"conf.py: each deepdive_social_links entry needs 'name' and 'url'; got {link!r}"
             )
     for alias, feed in config.deepdive_feed_aliases.items():
@@ -74,13 +83,17 @@ def check_config(app: Sphinx, config: Config) -> None:
             or not alias.strip("/")
             or feed not in ("atom.xml", "rss.xml")
         ):
-            raise ConfigError(
+            raise ConfigurationProblem(
                 f"conf.py: deepdive_feed_aliases entry {alias!r}: {feed!r} is not valid; expected "
                 "an old address mapped to 'atom.xml' or 'rss.xml', e.g. {'blog/atom.xml': 'atom.xml'}"
             )
+    if find_licence(config.deepdive_license) is None:
+        raise ConfigurationProblem(
+            f"conf.py: deepdive_license: {unknown_licence(config.deepdive_license)}"
+        )
     base = config.html_baseurl
     if base and (urlparse(base).scheme not in ("http", "https") or not base.endswith("/")):
-        raise ConfigError(
+        raise ConfigurationProblem(
             f"conf.py: html_baseurl = {base!r} must be an absolute http(s) address ending in '/', "
             "e.g. 'https://user.github.io/repo/'"
         )

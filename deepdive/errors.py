@@ -7,7 +7,7 @@ message already says what is missing or which template failed.
 
 from __future__ import annotations
 
-from sphinx.errors import ExtensionError, SphinxParallelError, ThemeError
+from sphinx.errors import ConfigError, ExtensionError, SphinxParallelError, ThemeError
 
 
 class SetupError(ExtensionError):
@@ -15,8 +15,13 @@ class SetupError(ExtensionError):
     says what to install or run."""
 
 
+class ConfigurationProblem(ConfigError):
+    """A ``deepdive_*`` value in conf.py has the wrong form; the message names it and the form."""
+
+
 _ONE_LINE = {
     SetupError: "{message}",
+    ConfigurationProblem: "{message}",
     ThemeError: "deepdive: a template failed. {message} Fix that template (in _templates/, or the "
     "theme options in conf.py) and build again.",
 }
