@@ -141,7 +141,7 @@ html_theme_options = {
     "article_header_start": [],
     "secondary_sidebar_items": ["page-toc"],
     "show_prev_next": False,
-    "footer_start": ["copyright"],
+    "footer_start": ["copyright", "deepdive/licence.html"],
     "footer_end": [],
     # No "sidebar-ethical-ads" (the theme's default): readers' pages load nothing third-party.
     "primary_sidebar_end": [],

@@ -116,7 +116,7 @@ def test_tags_in_other_scripts_get_readable_pages_feeds_and_sitemap_entries(buil
         assert not feed.bozo and [e.title for e in feed.entries] == titles
         # RSS wants an ASCII URL: the tag page's address is percent-encoded.
         rss = feedparser.parse(build.text(f"tags/{slug}/rss.xml"))
-        assert rss.feed.link == f"https://blog.example.org/tags/{quote(slug)}/rss.xml"
+        assert rss.feed.link == f"https://blog.example.org/tags/{quote(slug)}/"
     post_links = [a["href"] for a in build.html("posts/2024/b/").select('a[href*="tags/"]')]
     assert "../../../tags/статистика/" in post_links and "../../../tags/統計/" in post_links
     index_links = {a.get_text(): a["href"] for a in build.html("tags/").select("main a")}

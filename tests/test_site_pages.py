@@ -131,7 +131,7 @@ def test_post_page_header_toc_update_and_neighbours(site):
     page = site.html("posts/2023/deep/")
     header = page.select_one("h1 + .dd-post-header")
     text = header.get_text(" ", strip=True)
-    assert "June 1, 2023" in text and "Updated September 30, 2024" in text
+    assert "June 1, 2023" in text and "Version 2 · updated September 30, 2024" in text
     assert "Tess Author" in text and "1 min read" in text
     assert [a.get_text() for a in header.select(".dd-tag")] == ["#theory", "#notes"]
     assert header.select_one(".dd-category")["href"] == "../../../categories/research-deep-dives/"

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from dateutil import parser as dateutil_parser
 
+from deepdive.post.licences import find_licence, unknown_licence
+
 FIELDS = {
     "date": "publication date, ISO 8601: 2024-03-01 or 2024-03-01T14:30:00+01:00",
     "tags": "a list of tags: [mcmc, bayesian]",
@@ -35,9 +37,11 @@ FIELDS = {
     "blogpost": "ABlog's mark of a post: true (every file under posts/ is one here)",
     "redirect": "the post's old addresses on this site, redirected here: /posts/old-slug/",
     "permalink": "the post's old address (Jekyll's key), redirected here: /2017/01/27/title.html",
+    "license": "this post's licence, when not the site's (deepdive_license): CC-BY-SA-4.0",
+    "doi": "the post's DOI, once an archive has given it one: 10.59350/abcd-1234",
 }
 # ABlog's names for keys that have another name here.
-ALIASES = {"external_link": "external_url"}
+ALIASES = {"external_link": "external_url", "licence": "license"}
 # Keys that belong to MyST / MyST-NB / Jupyter and pass through untouched (Jupyter writes
 # `language_info` into every notebook it saves; it is not a misspelled `language`).
 PASSTHROUGH = {
@@ -84,6 +88,8 @@ class FrontMatter:
     exclude_excerpt: bool = False
     redirects: list[str] = field(default_factory=list)
     redirect_line: int | None = None
+    license: str | None = None
+    doi: str | None = None
     problems: list[Problem] = field(default_factory=list)
     present: bool = False
 
@@ -562,6 +568,31 @@ def _check_redirect(result: FrontMatter, value: object, tz: str) -> None:
     result.redirects.extend(a for a in addresses if a not in result.redirects)
 
 
+def _check_license(result: FrontMatter, value: object, tz: str) -> None:
+    licence = find_licence(value) if isinstance(value, str) else None
+    if licence is None:
+        raise _Invalid(unknown_licence(value))
+    result.license = licence.spdx
+
+
+# A DOI is "10.", a registrant code, "/", and a suffix without spaces (doi.org's handbook).
+_DOI = re.compile(r"^10\.\d{4,9}(\.\d+)*/\S+$")
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+def _check_doi(result: FrontMatter, value: object, tz: str) -> None:
+    doi = value.strip() if isinstance(value, str) else ""
+    for prefix in _DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :]
+    if not _DOI.match(doi):
+        raise _Invalid(
+            f"must be a DOI such as 10.59350/abcd-1234 (or https://doi.org/10.59350/abcd-1234), "
+            f"not {value!r}"
+        )
+    result.doi = doi
+
+
 def old_address_problem(address: str) -> str | None:
     """What is wrong with ``address`` as an old address of a post on this site, or None."""
     example = "write the path on this site, such as `/posts/old-slug/` or `/2017/01/27/title.html`"
@@ -598,4 +629,6 @@ _CHECKS = {
     "blogpost": _check_blogpost,
     "redirect": _check_redirect,
     "permalink": _check_redirect,
+    "license": _check_license,
+    "doi": _check_doi,
 }

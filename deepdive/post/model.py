@@ -51,10 +51,19 @@ class Post:
     references: list[tuple[str, str]] = field(default_factory=list)
     redirects: list[str] = field(default_factory=list)  # old addresses, from front matter
     redirect_line: int | None = None
+    license: str | None = None  # an SPDX identifier, when not the site's licence
+    doi: str | None = None
+    # The post's update notes, newest first: (date, the note's id on the page, its first paragraph).
+    changes: list[tuple[datetime, str, list[nodes.Node]]] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
         return posixpath.basename(self.docname)
+
+    @property
+    def version(self) -> int:
+        """1 as first published; each update note adds one."""
+        return 1 + len(self.changes)
 
     @property
     def last_changed(self) -> datetime:

@@ -30,6 +30,8 @@ from deepdive.post.model import Post, detached, extract_excerpt, first_paragraph
 from deepdive.site.related import outgoing_references
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
@@ -346,7 +348,8 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
     excerpt, has_more = extract_excerpt(doctree, front.excerpt or 1)
     if env.temp_data.get(_DIRECTIVE_EXCERPT_KEY):
         excerpt, has_more = env.temp_data[_DIRECTIVE_EXCERPT_KEY], False
-    updates = [u["deepdive_date"] for u in doctree.findall(UpdateNode) if "deepdive_date" in u]
+    changes = update_notes(doctree)
+    updates = [when for when, _, _ in changes]
     description = front.description or first_paragraph_text(doctree)
     wordcount = env.metadata[docname].get("wordcount", {})
     image = _image_address(app, doctree, front.image)
@@ -375,10 +378,33 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         references=outgoing_references(doctree),
         redirects=front.redirects,
         redirect_line=front.redirect_line,
+        license=front.license,
+        doi=front.doi,
+        changes=changes,
     )
     env.metadata[docname]["og:description"] = description
     env.metadata[docname]["og:type"] = "article"  # sphinxext-opengraph takes og: fields from here
     _slim_ablog_copy(env, docname, excerpt)
+
+
+def update_notes(doctree: nodes.document) -> list[tuple[datetime, str, list[nodes.Node]]]:
+    """Each dated update note, newest first: its date, an id to link to it (``update-2025-02-10``),
+    and a copy of its first paragraph for the post's version history."""
+    notes = []
+    for update in doctree.findall(UpdateNode):
+        if "deepdive_date" not in update:
+            continue
+        when = update["deepdive_date"]
+        if not update["ids"]:
+            anchor = base = f"update-{when:%Y-%m-%d}"
+            number = 2
+            while anchor in doctree.ids:
+                anchor, number = f"{base}-{number}", number + 1
+            update["ids"].append(anchor)
+            doctree.ids[anchor] = update
+        first = next((c for c in update.children if isinstance(c, nodes.paragraph)), None)
+        notes.append((when, update["ids"][0], detached([first.deepcopy()]) if first else []))
+    return sorted(notes, key=lambda note: note[0], reverse=True)
 
 
 def _image_address(app: Sphinx, doctree: nodes.document, image: int | str | None) -> str | None:

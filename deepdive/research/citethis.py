@@ -1,11 +1,14 @@
-"""Cite this post: a BibTeX entry at the end of each post and Google Scholar's meta tags."""
+"""Cite this post: a BibTeX entry at the end of each post, with its DOI and licence, and Google
+Scholar's meta tags."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from deepdive.post.licences import Licence, licence_of
 from deepdive.post.model import Post, get_posts
 from deepdive.research.citekeys import base_citation_key
 from deepdive.site.feeds import absolute_url
@@ -48,6 +51,12 @@ def bibtex_entry(post: Post, author: str, blog: str, url: str, key: str) -> str:
         ("month", MONTHS[post.date.month - 1]),
         ("url", "{" + quote(url, safe=":/?&=#%+@,;~!$'()*[]") + "}"),
     ]
+    fields.append(("version", "{" + str(post.version) + "}"))
+    if post.updated:
+        updated = f"{post.updated:%B} {post.updated.day}, {post.updated:%Y}"
+        fields.append(("note", "{" + f"Version {post.version}, updated {updated}" + "}"))
+    if post.doi:
+        fields.append(("doi", "{" + bibtex_escape(post.doi) + "}"))
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = {value}" for name, value in fields)
     return f"@online{{{key},\n{body},\n}}"
@@ -63,7 +72,44 @@ def citation_meta(post: Post, author: str, blog: str, url: str) -> list[tuple[st
         ("citation_public_url", url),
         ("citation_fulltext_html_url", url),
     ]
+    if post.doi:
+        meta.append(("citation_doi", post.doi))
     return meta
+
+
+def json_ld(post: Post, author: str, blog: str, url: str, licence: Licence, site_url: str) -> str:
+    """schema.org metadata of a post (a ``BlogPosting``), as JSON for a ``<script
+    type="application/ld+json">``: search engines and reference managers read it."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "author": [
+            {"@type": "Person", "name": name.strip()}
+            for name in author.split(" and ")
+            if name.strip()
+        ],
+        "datePublished": post.date.isoformat(),
+        "dateModified": post.last_changed.isoformat(),
+        "version": str(post.version),
+        "isPartOf": {"@type": "Blog", "name": blog, "url": site_url},
+    }
+    if post.description:
+        data["description"] = post.description
+    if post.tags:
+        data["keywords"] = list(post.tags)
+    if licence.url:
+        data["license"] = licence.url
+    if post.image:
+        data["image"] = post.image
+    if post.doi:
+        doi_url = f"https://doi.org/{quote(post.doi, safe='/')}"
+        data["sameAs"] = doi_url
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": post.doi}
+    # "<" escaped, so no value can end the script element early.
+    return json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c")
 
 
 def cite_context(
@@ -79,8 +125,11 @@ def cite_context(
     key = post_links(app, pagename).citation_key or base_citation_key(post, author)
     entry = bibtex_entry(post, author, blog, url, key)
     context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
+    site_url = app.config.html_baseurl or url
+    context["deepdive_json_ld"] = json_ld(post, author, blog, url, licence_of(app, post), site_url)
     context["deepdive_cite_this"] = app.builder.templates.render(
-        "deepdive/cite-this.html", {**context, "bibtex": entry}
+        "deepdive/cite-this.html",
+        {**context, "bibtex": entry, "doi": post.doi, "licence": licence_of(app, post)},
     )
 
 

@@ -8,13 +8,14 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import lxml.etree
 import lxml.html
 from feedgen.feed import FeedGenerator
 
 from deepdive import cache
+from deepdive.post.licences import Licence, licence_of, site_licence
 from deepdive.post.model import Post, published_posts
 from deepdive.post.slugs import ascii_url
 from deepdive.research.math import keep_mathml_only
@@ -215,6 +216,8 @@ def build_feed(
     feed.link(href=absolute_url(app, page), rel="alternate")
     feed.language(app.config.language or "en")
     feed.generator("Deep Dives (Sphinx + ABlog)")
+    feed.rights(_rights(site_licence(app)))
+    feed.load_extension("dc")
     newest = max((p.last_changed for p in posts), default=datetime(1970, 1, 1, tzinfo=UTC))
     feed.updated(newest)
     for post in posts[: app.config.deepdive_feed_length]:
@@ -229,12 +232,20 @@ def build_feed(
         entry.updated(post.last_changed)
         for tag in post.tags:
             entry.category(term=tag)
+        entry.rights(_rights(licence_of(app, post)))
+        if post.doi:
+            entry.dc.dc_identifier(f"https://doi.org/{quote(post.doi, safe='/')}")
         if post.description:
             entry.summary(post.description)
         content = _entry_content(app, post)
         if content:
             entry.content(content, type="html")
     return feed
+
+
+def _rights(licence: Licence) -> str:
+    """A feed's or entry's ``<rights>`` (RSS: ``<copyright>``): the licence's name and deed."""
+    return f"{licence.name}: {licence.url}" if licence.url else licence.name
 
 
 def write_feeds(app: Sphinx, exception: Exception | None) -> None:
@@ -295,6 +306,8 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
                 post.last_changed.isoformat(),
                 list(post.tags),
                 post.description,
+                post.license,
+                post.doi,
                 body,
             ]
         )

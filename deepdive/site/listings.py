@@ -57,6 +57,8 @@ class Teaser:
     excerpt_html: str = ""
     description_html: str = ""  # the first paragraph, rendered, when the post has no description
     read_more: bool = True
+    doi: str = ""
+    version: int = 1
 
 
 @dataclass
@@ -114,6 +116,8 @@ def teaser(
         author=post.author or app.config.author,
         published_iso=post.date.isoformat(),
         modified_iso=post.last_changed.isoformat(),
+        doi=post.doi or "",
+        version=post.version,
     )
     if with_excerpt:
         card.excerpt_html = render_fragment(app, post.excerpt, pagename, post.docname)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deepdive.post.model import get_posts
+from deepdive.post.model import Post, get_posts
 from deepdive.site.linkindex import post_links
-from deepdive.site.listings import teaser
+from deepdive.site.listings import DATE_FORMAT, teaser
+from deepdive.site.render import render_fragment
 from deepdive.site.series import series_context
 
 if TYPE_CHECKING:
@@ -34,9 +35,30 @@ def post_context(
     context["deepdive_series"] = series_context(app, post, pagename)
     context["deepdive_backlinks"] = cards(links.backlinks)
     context["deepdive_related"] = cards(links.related)
+    context["deepdive_versions"] = version_history(app, post, pagename)
     header = app.builder.templates.render("deepdive/post-header.html", {**context, "post": card})
     head, sep, rest = context["body"].partition("</h1>")
     context["body"] = head + sep + header + rest if sep else header + context["body"]
+
+
+def version_history(app: Sphinx, post: Post, pagename: str) -> list[dict[str, Any]]:
+    """The post's versions, newest first, for the list at its end: each update note's date, a
+    link to the note and its first paragraph; then the first publication. Empty while the post
+    has no update note."""
+    if not post.changes:
+        return []
+    versions = [
+        {
+            "number": post.version - index,
+            "date": when.strftime(DATE_FORMAT),
+            "iso_date": when.strftime("%Y-%m-%d"),
+            "url": f"#{anchor}",
+            "html": render_fragment(app, paragraph, pagename, post.docname) if paragraph else "",
+        }
+        for index, (when, anchor, paragraph) in enumerate(post.changes)
+    ]
+    first = {"date": post.date.strftime(DATE_FORMAT), "iso_date": post.date.strftime("%Y-%m-%d")}
+    return [*versions, {"number": 1, "url": "", "html": "", **first}]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -1,4 +1,5 @@
-"""Site-wide pieces: the author card's data, robots.txt, CNAME, and the description meta tag."""
+"""Site-wide pieces: the author card's data, the licence, robots.txt, CNAME, and the description
+meta tag."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from deepdive.post.licences import licence_of, site_licence
+from deepdive.post.model import get_posts
 from deepdive.site.outputs import record_output
 
 if TYPE_CHECKING:
@@ -25,6 +28,9 @@ def site_context(
         "links": config.deepdive_social_links,
         "newsletter_url": config.deepdive_newsletter_url,
     }
+    # The licence a page's text is under (a post's own, else the site's), and the site's.
+    context["deepdive_licence"] = licence_of(app, get_posts(app.env).get(pagename))
+    context["deepdive_site_licence"] = site_licence(app)
     metadata = app.env.metadata.get(pagename, {})
     context["deepdive_description"] = metadata.get("og:description") or config.deepdive_author_bio
 
