@@ -17,6 +17,7 @@ SHIMS = {
     "ablog.py": "ABlog",
     "assets.py": "myst-nb",
     "bibtex.py": "sphinxcontrib-bibtex",
+    "numbering.py": "sphinx-doc/sphinx#11457",
     "opengraph.py": "sphinxext-opengraph#145",
     "pygments.py": "accessible-pygments",
     "settled_config.py": "sphinx-copybutton",

@@ -20,6 +20,8 @@ from sphinx.domains import Domain
 from sphinx.domains.std import StandardDomain
 from sphinx.util import logging
 
+from deepdive.compat.numbering import supply_numbers
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
@@ -93,19 +95,10 @@ def record_numbers(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def apply_numbers(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-get-updated``, after Sphinx's own numbering: every document numbered on its own.
-
-    ``env.toc_fignumbers`` is where Sphinx's numbering leaves its result and the one place its
-    ``{numref}`` resolution and the HTML writer's "Fig. 1" read numbers from; no option or API
-    lets an extension supply them. ``numfig`` numbers only documents in the toctree
-    (sphinx-doc/sphinx#11457: an orphan's figures get none) and counts on across documents
-    (sphinx-doc/sphinx#8170), so a numbered hidden toctree of posts would give "Fig. 37" or
-    "Fig. 12.1". Without this dict both the role and the captions would have to be replaced.
-    Waits for a per-document numbering option in Sphinx, or an API to hand it a document's
-    numbers; Sphinx rebuilds the dict before this runs, so an update is all it takes.
-    """
+    """``env-get-updated``, after Sphinx's own numbering: every document numbered on its own
+    (through :mod:`deepdive.compat.numbering`, since Sphinx has no API for it)."""
     if app.config.numfig:
-        env.toc_fignumbers.update(env.get_domain(NumbersDomain.name).numbers)
+        supply_numbers(env, env.get_domain(NumbersDomain.name).numbers)
     return []
 
 
