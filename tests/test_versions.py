@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import feedparser
 import pytest
 from conftest import post, sphinx_build, write_site
 from pybtex.database import parse_string
@@ -82,3 +83,10 @@ def test_a_post_never_updated_is_version_1_without_a_list(site):
     assert page.select_one("a.dd-version") is None
     entry = bibtex_of(page)
     assert entry.fields["version"] == "1" and "note" not in entry.fields
+
+
+def test_an_updated_posts_feed_entry_opens_with_its_version(site):
+    entries = {e.title: e for e in feedparser.parse(site.text("atom.xml")).entries}
+    tuned = entries["Tuned sampler"].content[0].value
+    assert tuned.startswith("<p><em>Version 3, updated February 10, 2025.</em></p>")
+    assert "Version" not in entries["Said once"].content[0].value

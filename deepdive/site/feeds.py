@@ -239,8 +239,16 @@ def build_feed(
             entry.summary(post.description)
         content = _entry_content(app, post)
         if content:
-            entry.content(content, type="html")
+            entry.content(_version_line(post) + content, type="html")
     return feed
+
+
+def _version_line(post: Post) -> str:
+    """An updated post's entry opens with its version, as its page's header does."""
+    if not post.updated:
+        return ""
+    updated = f"{post.updated:%B} {post.updated.day}, {post.updated:%Y}"
+    return f"<p><em>Version {post.version}, updated {updated}.</em></p>\n"
 
 
 def _rights(licence: Licence) -> str:
@@ -308,6 +316,7 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
                 post.description,
                 post.license,
                 post.doi,
+                post.version,
                 body,
             ]
         )
