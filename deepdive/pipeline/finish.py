@@ -9,6 +9,7 @@ from deepdive.cache import record_document_pages
 from deepdive.compat.sitemap import complete_sitemap
 from deepdive.pipeline.summary import collect_problems, reread_documents_with_problems
 from deepdive.post.notebooks import fail_build
+from deepdive.research.citeformats import write_citation_files
 from deepdive.research.math import finish_build as stop_typesetting
 from deepdive.site.csp import protect_written_pages
 from deepdive.site.feeds import write_feeds
@@ -27,6 +28,7 @@ END_OF_BUILD = (
     stop_typesetting,  # stop the KaTeX process; say how many equations were typeset
     fail_build,  # a failed notebook fails the build, with or without -W
     write_feeds,  # from the post bodies captured as pages were written
+    write_citation_files,  # each post's CSL-JSON and RIS, beside its page
     write_site_files,  # robots.txt, 404.html at the root, CNAME
     write_redirects,  # pages at posts' old addresses, feed copies: after the pages and feeds they
     # must not replace, before the CSP step and the removal of the ones no post names any more

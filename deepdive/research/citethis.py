@@ -10,9 +10,8 @@ from urllib.parse import quote
 
 from deepdive.post.licences import Licence, licence_of
 from deepdive.post.model import Post, get_posts
-from deepdive.research.citekeys import base_citation_key
+from deepdive.research.citeformats import citation_key, download_links
 from deepdive.site.feeds import absolute_url
-from deepdive.site.linkindex import post_links
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -122,14 +121,20 @@ def cite_context(
     author = post.author or app.config.author
     blog = app.config.project
     url = absolute_url(app, pagename)
-    key = post_links(app, pagename).citation_key or base_citation_key(post, author)
+    key = citation_key(app, post)
     entry = bibtex_entry(post, author, blog, url, key)
     context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
     site_url = app.config.html_baseurl or url
     context["deepdive_json_ld"] = json_ld(post, author, blog, url, licence_of(app, post), site_url)
     context["deepdive_cite_this"] = app.builder.templates.render(
         "deepdive/cite-this.html",
-        {**context, "bibtex": entry, "doi": post.doi, "licence": licence_of(app, post)},
+        {
+            **context,
+            "bibtex": entry,
+            "doi": post.doi,
+            "licence": licence_of(app, post),
+            "downloads": download_links(app, pagename, key),
+        },
     )
 
 
