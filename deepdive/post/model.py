@@ -66,6 +66,14 @@ class Post:
         return 1 + len(self.changes)
 
     @property
+    def version_note(self) -> str:
+        """The note of an updated post: Version 3, updated February 10, 2025 (empty before any)."""
+        if not self.updated:
+            return ""
+        when = self.updated
+        return f"Version {self.version}, updated {when:%B} {when.day}, {when:%Y}"
+
+    @property
     def last_changed(self) -> datetime:
         return self.updated or self.date
 

@@ -50,7 +50,7 @@ def csl_json(post: Post, author: str, blog: str, url: str, key: str, licence: Li
         "license": licence.url or licence.name,
     }
     if post.updated:
-        item["note"] = f"Version {post.version}, updated {_long_date(post)}"
+        item["note"] = post.version_note
     if post.doi:
         item["DOI"] = post.doi
     if post.description:
@@ -76,16 +76,11 @@ def ris(post: Post, author: str, blog: str, url: str, licence: Licence) -> str:
     if post.description:
         lines.append(("AB", post.description))
     if post.updated:
-        lines.append(("N1", f"Version {post.version}, updated {_long_date(post)}"))
+        lines.append(("N1", post.version_note))
     lines.append(("N1", f"Licence: {licence.name}" + (f" ({licence.url})" if licence.url else "")))
     lines.append(("ER", ""))
     # RIS is one field a line: a line break inside a value would start a bogus field.
     return "".join(f"{tag}  - {' '.join(value.split())}\n" for tag, value in lines)
-
-
-def _long_date(post: Post) -> str:
-    updated = post.updated or post.date
-    return f"{updated:%B} {updated.day}, {updated:%Y}"
 
 
 def download_path(app: Sphinx, docname: str, kind: str) -> Path:

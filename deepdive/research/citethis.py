@@ -52,8 +52,7 @@ def bibtex_entry(post: Post, author: str, blog: str, url: str, key: str) -> str:
     ]
     fields.append(("version", "{" + str(post.version) + "}"))
     if post.updated:
-        updated = f"{post.updated:%B} {post.updated.day}, {post.updated:%Y}"
-        fields.append(("note", "{" + f"Version {post.version}, updated {updated}" + "}"))
+        fields.append(("note", "{" + post.version_note + "}"))
     if post.doi:
         fields.append(("doi", "{" + bibtex_escape(post.doi) + "}"))
     width = max(len(name) for name, _ in fields)

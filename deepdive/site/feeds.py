@@ -245,10 +245,7 @@ def build_feed(
 
 def _version_line(post: Post) -> str:
     """An updated post's entry opens with its version, as its page's header does."""
-    if not post.updated:
-        return ""
-    updated = f"{post.updated:%B} {post.updated.day}, {post.updated:%Y}"
-    return f"<p><em>Version {post.version}, updated {updated}.</em></p>\n"
+    return f"<p><em>{post.version_note}.</em></p>\n" if post.updated else ""
 
 
 def _rights(licence: Licence) -> str:
