@@ -278,6 +278,21 @@ def test_external_links_are_checked_weekly_apart_from_deploys(links, build):
 # -- The weekly build with the newest dependencies -------------------------------------------------
 
 
+def assert_installs_without_a_lock_then_builds_and_tests(job: dict[str, Any], install: str) -> None:
+    """The job tells make the Python it set up, installs with ``install`` (not from a lock),
+    then builds the site and runs the tests."""
+    commands = run_lines(job)
+    assert 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"' in commands
+    order = [commands.index(c) for c in (install, "make html", "make test")]
+    assert order == sorted(order)
+    assert not any("requirements/" in line for line in commands)
+
+
+def makefile_recipe(target: str) -> str:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+
+
 def test_newest_dependencies_are_built_and_tested_weekly_on_every_python(newest):
     assert set(newest["on"]) == {"schedule", "workflow_dispatch"}
     (cron,) = [entry["cron"] for entry in newest["on"]["schedule"]]
@@ -289,18 +304,13 @@ def test_newest_dependencies_are_built_and_tested_weekly_on_every_python(newest)
     setup = step_using(job, "actions/setup-python")
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
     assert "cache" not in setup["with"]  # a cache keyed on nothing that changes would go stale
-    commands = run_lines(job)
-    assert 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"' in commands
     # No lock: make newest installs the newest versions the ranges allow, then the same build
     # and tests as every push.
-    order = [commands.index(c) for c in ("make newest", "make html", "make test")]
-    assert order == sorted(order)
-    assert not any("requirements/" in line for line in commands)
+    assert_installs_without_a_lock_then_builds_and_tests(job, "make newest")
 
 
 def test_make_newest_upgrades_to_what_pyproject_allows_without_a_lock():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = makefile.split("\nnewest:", 1)[1].split("\n\n", 1)[0]
+    recipe = makefile_recipe("newest")
     assert "--upgrade --upgrade-strategy eager" in recipe and "-e '.[dev]'" in recipe
     assert "-r " not in recipe and "--require-hashes" not in recipe
 
@@ -310,16 +320,11 @@ def test_lowest_dependencies_are_built_and_tested_weekly_on_the_oldest_python(ne
     setup = step_using(job, "actions/setup-python")
     oldest_python = min(supported_pythons(), key=lambda v: tuple(map(int, v.split("."))))
     assert setup["with"]["python-version"] == oldest_python
-    commands = run_lines(job)
-    assert 'echo "PYTHON=$PYTHON_PATH" >> "$GITHUB_ENV"' in commands
-    order = [commands.index(c) for c in ("make oldest", "make html", "make test")]
-    assert order == sorted(order)
-    assert not any("requirements/" in line for line in commands)
+    assert_installs_without_a_lock_then_builds_and_tests(job, "make oldest")
 
 
 def test_make_oldest_installs_each_lower_bound_in_a_new_venv_without_a_lock():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = makefile.split("\noldest:", 1)[1].split("\n\n", 1)[0]
+    recipe = makefile_recipe("oldest")
     assert "--resolution lowest-direct" in recipe and "-e '.[dev]'" in recipe
     # A venv holding newer versions would keep them: the lowest ones go into a new venv.
     assert recipe.index("rm -rf $(VENV)") < recipe.index("--resolution lowest-direct")
