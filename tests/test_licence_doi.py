@@ -129,6 +129,19 @@ def test_a_bad_licence_or_doi_is_an_error_at_its_line(build_site, front, message
     assert "Traceback" not in build.output
 
 
+def test_an_empty_licence_or_one_given_under_both_spellings_is_an_error_at_its_line(build_site):
+    files = {
+        "posts/2024/empty.md": "---\ndate: 2024-01-01\nlicense:\n---\n# Empty\n\nText.\n",
+        "posts/2024/twice.md": (
+            "---\ndate: 2024-01-01\nlicense: CC0-1.0\nlicence: CC-BY-4.0\n---\n# Twice\n\nText.\n"
+        ),
+    }
+    build = build_site(files)
+    assert build.returncode != 0
+    assert "posts/2024/empty.md:3: `license`: is empty: use one of CC-BY-4.0" in build.output
+    assert "posts/2024/twice.md:4: `licence` gives `license` again (line 3" in build.output
+
+
 def test_a_site_licence_that_does_not_exist_stops_make_html_in_one_line(make_site):
     build = make_html(make_site({"posts/2024/a.md": post()}, "deepdive_license = 'CC-BY'\n"))
     assert build.returncode != 0

@@ -324,6 +324,7 @@ def validate(
     an unknown key is only a problem when it looks like a misspelling of a known one.
     """
     result = FrontMatter(present=True)
+    seen: dict[str, Entry] = {}
     for entry in entries:
         key = ALIASES.get(entry.key, entry.key)
         if key in PASSTHROUGH:
@@ -332,6 +333,19 @@ def validate(
             if not ignore_unknown or _close_key(key):
                 result.problems.append(Problem(_unknown_key_message(key), entry.line))
             continue
+        first = seen.get(key)
+        # One field under its two names (ABlog's `external_link`, `licence`); a name written
+        # twice, in front matter and a `post` directive, has its own message.
+        if first is not None and first.key != entry.key:
+            result.problems.append(
+                Problem(
+                    f"`{entry.key}` gives `{key}` again (line {first.line} has `{first.key}`): "
+                    "keep one",
+                    entry.line,
+                )
+            )
+            continue
+        seen[key] = entry
         if key in ("redirect", "permalink") and result.redirect_line is None:
             result.redirect_line = entry.line
         try:
@@ -571,7 +585,7 @@ def _check_redirect(result: FrontMatter, value: object, tz: str) -> None:
 def _check_license(result: FrontMatter, value: object, tz: str) -> None:
     licence = find_licence(value) if isinstance(value, str) else None
     if licence is None:
-        raise _Invalid(unknown_licence(value))
+        raise _Invalid(unknown_licence(value) if value else "is empty: " + unknown_licence(""))
     result.license = licence.spdx
 
 

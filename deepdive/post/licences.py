@@ -46,7 +46,10 @@ def unknown_licence(identifier: object) -> str:
     known = [licence.spdx for licence in LICENCES.values()]
     close = difflib.get_close_matches(str(identifier), known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{identifier!r} is not a licence this site knows: {hint}use one of {', '.join(known)}"
+    choices = f"use one of {', '.join(known)}"
+    if identifier == "":
+        return choices
+    return f"{identifier!r} is not a licence this site knows: {hint}{choices}"
 
 
 def site_licence(app: Sphinx) -> Licence:
