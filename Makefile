@@ -123,8 +123,9 @@ oldest: | check-python ## install the lowest versions pyproject.toml allows (its
 html: $(INSTALLED) $(NODE_INSTALLED) ## build the site into _build/html (strict: any warning fails)
 	$(BIN)/python -m deepdive.pipeline -b dirhtml $(STRICT_OPTIONS) -j $(JOBS) -d $(BUILDDIR)/doctrees $(SPHINXOPTS) . $(BUILDDIR)/html
 
+# The preview prints no PDFs (deepdive_pdf=0): a saved edit shows a second or two sooner.
 live: $(INSTALLED) $(NODE_INSTALLED) ## live preview with drafts at http://127.0.0.1:8000, rebuilt on every save
-	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees \
+	DEEPDIVE_DRAFTS=1 $(BIN)/sphinx-autobuild -b dirhtml -j $(JOBS) -d $(BUILDDIR)/live-doctrees -D deepdive_pdf=0 \
 		--re-ignore '(^|/)(_build|\.venv[^/]*|\.git|\.jupyter_cache|node_modules|bench|tests|__pycache__)(/|$$)' \
 		--host 127.0.0.1 --port $(PORT) . $(BUILDDIR)/live
 

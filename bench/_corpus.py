@@ -462,12 +462,17 @@ it, with numbered equations such as $\\mathbb{E}_p[f]$, references and code.
 """
 
 
-def write_sphinx_site(site: Path, flavour: str, posts: list[Post], generator: Generator) -> None:
-    """Our full configuration (copied from the real site) or plain ABlog's, with ``posts``."""
+def write_sphinx_site(
+    site: Path, flavour: str, posts: list[Post], generator: Generator, pdfs: bool = False
+) -> None:
+    """Our full configuration (copied from the real site) or plain ABlog's, with ``posts``; ours
+    prints each post's PDF only with ``pdfs`` (neither ABlog nor Nikola prints any)."""
     site.mkdir(parents=True)
     index = INDEX_PAGE
     if flavour == DEEPDIVE:
         shutil.copy2(ROOT / "conf.py", site / "conf.py")
+        with (site / "conf.py").open("a", encoding="utf-8") as conf:
+            conf.write(f"\ndeepdive_pdf = {pdfs}\n")
         for folder in ("_templates", "_static"):
             if (ROOT / folder).is_dir():
                 shutil.copytree(ROOT / folder, site / folder)

@@ -20,6 +20,7 @@ _ENV_LINE = re.compile(
 _READING = re.compile(r"reading sources\.\.\. \[\s*\d+%\] (?P<item>\S.*?)\s*$")
 _WRITING = re.compile(r"writing output\.\.\. \[\s*\d+%\] (?P<item>\S.*?)\s*$")
 _CONFIG_CHANGED = re.compile(r"The configuration has changed \((?P<what>.*)\)")
+_PDFS = re.compile(r"^deepdive: (?P<printed>\d+) post PDFs printed, (?P<kept>\d+) unchanged", re.M)
 _REBUILD_ALL = re.compile(r"^building \[\w+\]: (?P<why>.*all docs will be rebuilt.*)$", re.M)
 _NIKOLA_TASK = re.compile(r"^\.\s+(?P<task>[\w.-]+):(?P<target>\S+)", re.M)
 
@@ -131,6 +132,8 @@ class SphinxLog:
     warnings: int = 0
     succeeded: bool = False
     skipped: bool = False  # deepdive.pipeline found nothing changed and did not start Sphinx
+    pdfs_printed: int | None = None  # deepdive_pdf: posts printed again, and posts that kept theirs
+    pdfs_unchanged: int | None = None
 
 
 _UP_TO_DATE = re.compile(r"^deepdive: nothing changed since the last successful build", re.M)
@@ -165,6 +168,9 @@ def parse_sphinx(text: str) -> SphinxLog:
     rebuild = _REBUILD_ALL.search(text)
     result.rebuild_all = rebuild["why"] if rebuild else ""
     result.succeeded = "build succeeded" in text
+    pdfs = _PDFS.search(text)
+    if pdfs:
+        result.pdfs_printed, result.pdfs_unchanged = int(pdfs["printed"]), int(pdfs["kept"])
     return result
 
 

@@ -52,6 +52,7 @@ class Tool:
     label: str
     flavour: str
     cites: bool
+    pdfs: bool = False  # deepdive_pdf on: measured at the base corpus size only
 
     @property
     def is_sphinx(self) -> bool:
@@ -311,6 +312,8 @@ def summarise(runs: list[dict]) -> dict:
             "cpu_s": median_of(group, "cpu_s"),
             "max_rss_mib": median_of(group, "max_rss_mib"),
             "read": median_of(group, "read"),
+            "pdfs_printed": (group[-1].get("sphinx") or {}).get("pdfs_printed"),
+            "pdfs_unchanged": (group[-1].get("sphinx") or {}).get("pdfs_unchanged"),
             "pages_written": median_of(group, "pages_written"),
             "files_written": median_of(group, "files_written"),
             "read_names": group[-1].get("read_names", [])[:20],
@@ -355,13 +358,31 @@ def compute_ratios(
     return out
 
 
+def base_size(sizes: list[int]) -> int:
+    """The corpus size most targets are read at (and the only one PDFs are printed at)."""
+    return 100 if 100 in sizes else min(sizes)
+
+
+def pdf_jobs(jobs_list: list[str]) -> str:
+    """The one -j value PDFs are printed with: make html's default (auto) when it is measured."""
+    return "auto" if "auto" in jobs_list else jobs_list[0]
+
+
+def tools_at(
+    tools: list[Tool], posts: int, sizes: list[int], jobs: str, jobs_list: list[str]
+) -> list[Tool]:
+    """The tools measured at this size and -j: our build with PDFs at one of each only."""
+    at_base = posts == base_size(sizes) and jobs == pdf_jobs(jobs_list)
+    return [t for t in tools if not t.pdfs or at_base]
+
+
 def evaluate_targets(
     summary: dict, tools: list[Tool], sizes: list[int], jobs_list: list[str], nikola_note: str
 ) -> list[dict]:
     """The goals from the project brief, each PASS, FAIL or N/A with the numbers behind it."""
     names = {t.name for t in tools}
     ours_vs_nikola = "deepdive-nocite" if "deepdive-nocite" in names else "deepdive"
-    base = 100 if 100 in sizes else min(sizes)
+    base = base_size(sizes)
     big = 500 if 500 in sizes else max(sizes)
     targets = []
 
@@ -430,6 +451,24 @@ def evaluate_targets(
             vs(jobs, "edit", "nikola", 1, ours_vs_nikola, posts=big)
         vs(jobs, "clean", "nikola", 1.5, ours_vs_nikola, posts=big)
         vs(jobs, "clean", "ablog", 0.5, "deepdive")
+        if "deepdive-pdf" in names and jobs == pdf_jobs(jobs_list):
+            printing = cell(summary, base, "deepdive-pdf", jobs, "edit")
+            name = "one-post edit prints only that post's PDF again"
+            if printing is None or printing["pdfs_printed"] is None:
+                add(jobs, name, False, "build failed, or it printed no PDF line")
+            else:
+                plain = cell(summary, base, "deepdive", jobs, "edit")
+                extra = (
+                    f"; {printing['wall_s'] - plain['wall_s']:+.2f} s over the edit without PDFs"
+                    if plain and plain["wall_s"] is not None and printing["wall_s"] is not None
+                    else ""
+                )
+                add(
+                    jobs,
+                    name,
+                    printing["pdfs_printed"] == 1,
+                    f"printed {printing['pdfs_printed']}, kept {printing['pdfs_unchanged']}{extra}",
+                )
         label = f"{base}→{big} posts: one-post edit grows < 2×"
         if big == base:
             add(jobs, label, None, "needs two corpus sizes (--posts 100,500)")
@@ -665,6 +704,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(default: this one; e.g. a `git archive` of another commit)",
     )
     parser.add_argument("--no-nikola", action="store_true", help="skip the Nikola comparison")
+    parser.add_argument(
+        "--no-pdf", action="store_true", help="skip our build with PDFs (at the base size)"
+    )
     parser.add_argument("--no-ablog", action="store_true", help="skip the plain-ABlog comparison")
     parser.add_argument(
         "--out", default=str(BENCH / "results" / "latest.json"), help="where the JSON goes"
@@ -717,6 +759,8 @@ def main(argv: list[str] | None = None) -> int:
         if cites:
             tools.append(Tool("deepdive-nocite", "make html (no cites)", corpus.DEEPDIVE, False))
         tools.append(Tool("nikola", f"Nikola {nikola_version()}", corpus.NIKOLA, False))
+    if not args.no_pdf:
+        tools.append(Tool("deepdive-pdf", "make html, PDFs", corpus.DEEPDIVE, cites, pdfs=True))
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="deepdive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -732,7 +776,7 @@ def main(argv: list[str] | None = None) -> int:
     corpora: dict[tuple[int, bool], corpus.Corpus] = {}
     templates: dict[tuple[int, str], Path] = {}
     for posts in sizes:
-        for tool in tools:
+        for tool in tools_at(tools, posts, sizes, pdf_jobs(jobs_list), jobs_list):
             data = corpora.setdefault(
                 (posts, tool.cites), corpus.make_corpus(posts, args.seed, tool.cites)
             )
@@ -740,21 +784,28 @@ def main(argv: list[str] | None = None) -> int:
             if template.exists():
                 shutil.rmtree(template)
             if tool.is_sphinx:
-                corpus.write_sphinx_site(template, tool.flavour, data.posts, data.generator)
+                corpus.write_sphinx_site(
+                    template, tool.flavour, data.posts, data.generator, pdfs=tool.pdfs
+                )
             else:
                 corpus.write_nikola_site(template, data.posts, nikola_bin())
             templates[(posts, tool.name)] = template
 
     runs: list[dict] = []
-    total = args.repeat * len(sizes) * len(jobs_list) * len(SCENARIOS) * len(tools)
+    total = (
+        args.repeat
+        * len(SCENARIOS)
+        * sum(len(tools_at(tools, p, sizes, j, jobs_list)) for p in sizes for j in jobs_list)
+    )
     done = 0
     for repeat in range(1, args.repeat + 1):
         for posts in sizes:
             for jobs in jobs_list:
                 # Every tool takes the same scenario at nearly the same moment, in an order that
                 # rotates each repeat, so load from elsewhere on the machine falls on all alike.
-                shift = (repeat - 1) % len(tools)
-                order = tools[shift:] + tools[:shift]
+                here = tools_at(tools, posts, sizes, jobs, jobs_list)
+                shift = (repeat - 1) % len(here)
+                order = here[shift:] + here[:shift]
                 sequences = [
                     Sequence(
                         t,

@@ -34,6 +34,7 @@ FEATURES = (
     "deepdive.site.linkindex",
     "deepdive.research.crossrefs",
     "deepdive.site.postpage",
+    "deepdive.research.pdfs",
     "deepdive.research.citethis",
     "deepdive.site.feeds",
     "deepdive.site.sitefiles",

@@ -39,6 +39,7 @@ html_sidebars = {{"**": []}}
 myst_enable_extensions = ["dollarmath", "amsmath"]
 exclude_patterns = ["_build"]
 nitpicky = True
+deepdive_pdf = False  # printing with Chromium is tested in test_pdfs.py, not in every small site
 """
 
 

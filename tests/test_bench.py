@@ -17,7 +17,8 @@ SCENARIOS = ["clean", "nochange", "edit", "add", "retag"]
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:
-    """Run bench/run.py once on 6 posts, ours only, serial and parallel; return its JSON."""
+    """Run bench/run.py once on 6 posts, ours only (with and without PDFs), serial and parallel;
+    return its JSON."""
     out = tmp_path_factory.mktemp("bench") / "result.json"
     work = out.parent / "work"
     command = [
@@ -105,7 +106,22 @@ def test_targets_are_judged_on_the_numbers_and_say_n_a_without_a_comparison(repo
     assert targets[("auto", "clean build ≤ 1.5× Nikola")]["status"] == "N/A"
     assert targets[("auto", "clean build ≤ 0.5× plain ABlog")]["status"] == "N/A"
     assert targets[("1", "no-change rebuild ≤ 0.1× Nikola")]["status"] == "N/A"
-    assert report["meta"]["tools"] == ["deepdive"]
+    assert report["meta"]["tools"] == ["deepdive", "deepdive-pdf"]
+
+
+def test_with_pdfs_a_clean_build_prints_every_post_and_an_edit_prints_one(report):
+    jobs = "auto"  # make html's default, the one -j the bench prints PDFs with
+    assert not [r for r in report["runs"] if r["tool"] == "deepdive-pdf" and r["jobs"] != jobs]
+    found = runs(report, jobs, tool="deepdive-pdf")
+    assert found["clean"]["sphinx"]["pdfs_printed"] == POSTS
+    assert found["edit"]["sphinx"]["pdfs_printed"] == 1
+    assert found["edit"]["sphinx"]["pdfs_unchanged"] == POSTS - 1
+    target = next(
+        t
+        for t in report["targets"]
+        if t["jobs"] == jobs and t["target"] == "one-post edit prints only that post's PDF again"
+    )
+    assert target["status"] == "PASS" and target["detail"].startswith("printed 1, kept 5")
 
 
 def test_no_build_process_outlives_the_benchmark(report):

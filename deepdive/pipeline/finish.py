@@ -11,6 +11,7 @@ from deepdive.pipeline.summary import collect_problems, reread_documents_with_pr
 from deepdive.post.notebooks import fail_build
 from deepdive.research.citeformats import write_citation_files
 from deepdive.research.math import finish_build as stop_typesetting
+from deepdive.research.pdfs import print_posts
 from deepdive.site.csp import protect_written_pages
 from deepdive.site.feeds import write_feeds
 from deepdive.site.iconfont import shrink_icon_fonts
@@ -36,6 +37,7 @@ END_OF_BUILD = (
     protect_written_pages,  # the CSP tag, into every page this build wrote
     record_signatures,  # generated pages as they stay (after the CSP step rewrote them)
     record_document_pages,  # document pages as they stay: the next build's cache rule
+    print_posts,  # each changed post's PDF, from its page as it stays
     remove_stale_outputs,  # pages, feeds and sources whose document is gone
     shrink_icon_fonts,  # last: it remembers each page it read, so it must see them final
 )

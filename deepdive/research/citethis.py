@@ -11,6 +11,7 @@ from urllib.parse import quote
 from deepdive.post.licences import Licence, licence_of
 from deepdive.post.model import Post, get_posts
 from deepdive.research.citeformats import citation_key, download_links
+from deepdive.research.pdfs import has_pdf, pdf_url
 from deepdive.site.feeds import absolute_url
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ def cite_context(
     key = citation_key(app, post)
     entry = bibtex_entry(post, author, blog, url, key)
     context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
+    if has_pdf(app, post):
+        context["deepdive_citation_meta"].append(("citation_pdf_url", pdf_url(app, pagename)))
     site_url = app.config.html_baseurl or url
     context["deepdive_json_ld"] = json_ld(post, author, blog, url, licence_of(app, post), site_url)
     context["deepdive_cite_this"] = app.builder.templates.render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from deepdive.post.model import Post, get_posts
+from deepdive.site.feeds import absolute_url
 from deepdive.site.linkindex import post_links
 from deepdive.site.listings import DATE_FORMAT, teaser
 from deepdive.site.render import render_fragment
@@ -36,6 +37,7 @@ def post_context(
     context["deepdive_backlinks"] = cards(links.backlinks)
     context["deepdive_related"] = cards(links.related)
     context["deepdive_versions"] = version_history(app, post, pagename)
+    context["deepdive_post_url"] = absolute_url(app, pagename)  # printed under the title
     header = app.builder.templates.render("deepdive/post-header.html", {**context, "post": card})
     head, sep, rest = context["body"].partition("</h1>")
     context["body"] = head + sep + header + rest if sep else header + context["body"]
