@@ -63,10 +63,16 @@ def _add_paths(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    from deepdive.cache import package_version
     from deepdive.compat.opengraph import skip_social_cards_import
 
     skip_social_cards_import(app)
     for feature in FEATURES:
         app.setup_extension(feature)
     app.connect("config-inited", _add_paths)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": __version__,
+        "env_version": package_version(),
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

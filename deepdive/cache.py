@@ -190,6 +190,18 @@ def installed_distributions() -> list[str]:
     return sorted(found)
 
 
+def package_version(package: Path = Path(__file__).parent) -> int:
+    """A number that changes whenever this package's code does: a digest of its files' contents.
+
+    It is Deep Dives' ``env_version``. Sphinx keeps the environment it pickled only when every
+    extension's number is the one it was pickled with, so an environment pickled by other code,
+    whose posts may lack a field this code reads, is read afresh instead of failing the build."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return int(digest.hexdigest()[:12], 16)
+
+
 def configuration(app: Sphinx) -> dict[str, Any]:
     """Every configuration value, by name."""
     return {item.name: item.value for item in app.config}

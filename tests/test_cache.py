@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -225,3 +226,34 @@ def test_an_entry_is_used_only_under_its_own_key(tmp_path: Path):
     assert cache.Records(path).get("index.html", [5121, 1718000000]) is None
     assert cache.Records(path).get("archive/index.html", [5120, 1718000000]) is None
     assert cache.Records(path, use=False).get("index.html", [5120, 1718000000]) is None
+
+
+def test_a_changed_deepdive_package_changes_its_environment_version(tmp_path: Path):
+    package = tmp_path / "deepdive"
+    (package / "post").mkdir(parents=True)
+    (package / "post" / "model.py").write_text("class Post: pass\n", encoding="utf-8")
+    before = cache.package_version(package)
+    assert cache.package_version(package) == before
+    (package / "post" / "model.py").write_text("class Post: changes = []\n", encoding="utf-8")
+    assert cache.package_version(package) != before
+
+
+def test_an_environment_pickled_by_other_deepdive_code_is_read_afresh_not_a_crash(tmp_path: Path):
+    """Authors upgrade Deep Dives and keep _build: the pickled posts then lack the new fields."""
+    site = write_site(tmp_path / "site", {"posts/a.md": post(title="A"), "posts/b.md": post()})
+    first = sphinx_build(site)
+    assert first.returncode == 0, first.output
+    pickled = first.outdir.parent / "html-doctrees" / "environment.pickle"
+    env = pickle.loads(pickled.read_bytes())
+    for stored in env.domaindata["deepdive"]["posts"].values():
+        del stored.__dict__["changes"]  # as an older Post, before versions, was pickled
+    if "deepdive" in env.version:  # the number other code gave it
+        env.version = {**env.version, "deepdive": env.version["deepdive"] + 1}
+    pickled.write_bytes(pickle.dumps(env))
+    edited = site / "posts/a.md"  # so the listings are rendered again, from every post
+    edited.write_text(edited.read_text() + "\nOne more line.\n", encoding="utf-8")
+
+    again = sphinx_build(site)
+    assert again.returncode == 0, again.output
+    assert "build environment version not current" in again.output
+    assert "Traceback" not in again.output and "AttributeError" not in again.output
