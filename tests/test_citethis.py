@@ -127,7 +127,6 @@ def test_scholar_meta_tags_describe_the_post(build):
         ("citation_author", "Ada Quant"),
         ("citation_author", "Bo Li"),
         ("citation_publication_date", "2024/03/07"),
-        ("citation_journal_title", "Deep & Dives"),
         ("citation_public_url", "https://blog.example.org/posts/2024/ranking/"),
         ("citation_fulltext_html_url", "https://blog.example.org/posts/2024/ranking/"),
     ]
@@ -169,3 +168,52 @@ def test_a_hostile_title_is_text_in_the_page_and_escaped_in_the_entry(build):
 )
 def test_bibtex_special_characters_are_escaped(text, escaped):
     assert bibtex_escape(text) == escaped
+
+
+# What Zotero's "Embedded Metadata" web translator reads from a page's meta tags
+# (zotero/translators, Embedded Metadata.js and the RDF.js it hands other namespaces to):
+# any of these names makes the item that type, whatever else the page says.
+ZOTERO_TYPE_FROM_HIGHWIRE = {
+    "citation_journal_title": "journalArticle",
+    "citation_technical_report_institution": "report",
+    "citation_conference_title": "conferencePaper",
+    "citation_conference": "conferencePaper",
+    "citation_book_title": "bookSection",
+    "citation_inbook_title": "bookSection",
+    "citation_dissertation_institution": "thesis",
+}
+
+
+def zotero_item(soup) -> dict:
+    """The item Zotero's translator makes of a page's meta tags: its type and the fields we give."""
+    names = [(m.get("name") or m.get("property"), m.get("content")) for m in soup.select("meta")]
+    forced = [ZOTERO_TYPE_FROM_HIGHWIRE[n] for n, _ in names if n in ZOTERO_TYPE_FROM_HIGHWIRE]
+    declared = [c for n, c in names if n and re.fullmatch(r"z[.:_]itemType", n)]
+    # Without either, citation_title alone makes it guess a journal article.
+    item_type = (forced or declared or ["journalArticle"])[0]
+    first = {n: c for n, c in reversed(names)}
+    return {
+        "itemType": item_type,
+        "title": first.get("citation_title"),
+        "authors": [c for n, c in names if n == "citation_author"],
+        "date": first.get("citation_publication_date"),
+        "blogTitle": first.get("og:site_name"),  # RDF's publicationTitle, a blog post's blogTitle
+        "rights": first.get("DC.rights"),
+        "pdf": first.get("citation_pdf_url"),
+        "url": first.get("citation_public_url"),
+    }
+
+
+def test_zotero_files_a_post_as_a_blog_post_with_its_blog_licence_and_pdf(real_site):
+    page = "posts/2024/hamiltonian-monte-carlo/"
+    item = zotero_item(real_site.html(page))
+    assert item == {
+        "itemType": "blogPost",
+        "title": "Hamiltonian Monte Carlo, from first principles",
+        "authors": ["Ada Quant"],
+        "date": "2024/04/16",
+        "blogTitle": "Deep Dives",
+        "rights": "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)",
+        "pdf": f"https://deep-dives.github.io/blog/{page}hamiltonian-monte-carlo.pdf",
+        "url": f"https://deep-dives.github.io/blog/{page}",
+    }

@@ -61,18 +61,27 @@ def bibtex_entry(post: Post, author: str, blog: str, url: str, key: str) -> str:
     return f"@online{{{key},\n{body},\n}}"
 
 
-def citation_meta(post: Post, author: str, blog: str, url: str) -> list[tuple[str, str]]:
-    """Google Scholar's ``citation_*`` meta tags for a post, as (name, content) pairs."""
+def citation_meta(post: Post, author: str, url: str, licence: Licence) -> list[tuple[str, str]]:
+    """The meta tags reference managers read, as (name, content) pairs: Google Scholar's
+    ``citation_*`` and what Zotero's Embedded Metadata translator needs to file a blog post.
+
+    That translator files a page that has ``citation_journal_title`` as a journal article, so the
+    blog's name is not given there but as ``og:site_name`` (sphinxext-opengraph's), which Zotero
+    takes as the blog's title; ``z.itemType`` (Zotero's own namespace) says "blog post", where
+    ``citation_title`` alone would make it guess a journal article; ``DC.rights`` fills its Rights
+    field."""
     meta = [("citation_title", post.title)]
     meta += [("citation_author", name.strip()) for name in author.split(" and ") if name.strip()]
     meta += [
         ("citation_publication_date", f"{post.date:%Y/%m/%d}"),
-        ("citation_journal_title", blog),
         ("citation_public_url", url),
         ("citation_fulltext_html_url", url),
     ]
     if post.doi:
         meta.append(("citation_doi", post.doi))
+    meta.append(("z.itemType", "blogPost"))
+    rights = licence.name + (f" ({licence.url})" if licence.url else "")
+    meta.append(("DC.rights", rights))
     return meta
 
 
@@ -123,7 +132,7 @@ def cite_context(
     url = absolute_url(app, pagename)
     key = citation_key(app, post)
     entry = bibtex_entry(post, author, blog, url, key)
-    context["deepdive_citation_meta"] = citation_meta(post, author, blog, url)
+    context["deepdive_citation_meta"] = citation_meta(post, author, url, licence_of(app, post))
     if has_pdf(app, post):
         context["deepdive_citation_meta"].append(("citation_pdf_url", pdf_url(app, pagename)))
     site_url = app.config.html_baseurl or url
