@@ -1,0 +1,107 @@
+"""Each post's schema.org JSON-LD is valid schema.org: checked against schema-dts, Google's
+TypeScript types generated from the schema.org vocabulary, by the TypeScript compiler. An unknown
+property, or a value of a type schema.org does not allow there, fails to compile."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from browser.support import NODE_MODULES, SETUP_HINT, missing_tool
+from conftest import post
+
+TSC = NODE_MODULES / "typescript" / "bin" / "tsc"
+SCHEMA_DTS = NODE_MODULES / "schema-dts"
+
+
+def compile_errors(documents: dict[str, dict], folder: Path) -> str:
+    """The compiler's errors for each ``{name: JSON-LD}`` typed as a schema.org BlogPosting
+    (empty when every one is valid)."""
+    if not (TSC.is_file() and SCHEMA_DTS.is_dir()):
+        missing_tool("TypeScript and schema-dts", f"{TSC} not found; {SETUP_HINT}")
+    node = shutil.which("node")
+    assert node, "Node.js runs KaTeX at build time, so it is installed"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in documents.items():
+        (folder / f"{name}.ts").write_text(
+            'import type { BlogPosting, WithContext } from "schema-dts";\n\n'
+            f"export const post: WithContext<BlogPosting> = {json.dumps(data, indent=1)};\n",
+            encoding="utf-8",
+        )
+    options = {
+        "strict": True,
+        "noEmit": True,
+        "types": [],
+        "module": "esnext",
+        "moduleResolution": "bundler",
+        "paths": {"schema-dts": [str(SCHEMA_DTS)]},
+    }
+    config = {"compilerOptions": options, "files": [f"{name}.ts" for name in documents]}
+    (folder / "tsconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    result = subprocess.run(
+        [node, str(TSC), "-p", str(folder / "tsconfig.json")],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
+    return "" if result.returncode == 0 else (result.stdout + result.stderr)
+
+
+def post_json_ld(real_site) -> dict[str, dict]:
+    """The JSON-LD of every post page of the real site, by the post's folder name."""
+    found = {}
+    for page in sorted(real_site.outdir.glob("posts/*/*/index.html")):
+        scripts = real_site.html(page.parent.relative_to(real_site.outdir).as_posix()).select(
+            'script[type="application/ld+json"]'
+        )
+        for script in scripts:
+            found[page.parent.name] = json.loads(script.string)
+    return found
+
+
+def test_every_posts_json_ld_is_a_valid_schema_org_blog_posting(real_site, tmp_path):
+    documents = post_json_ld(real_site)
+    assert len(documents) >= 7
+    assert compile_errors(documents, tmp_path) == ""
+
+
+def test_a_post_with_a_doi_and_a_licence_of_its_own_is_valid_too(build_site, tmp_path):
+    site = build_site(
+        {
+            "posts/ranking.md": post(
+                "2024-03-07",
+                "Ranking",
+                "Text.",
+                doi="10.59350/abcd-1234",
+                license="CC-BY-SA-4.0",
+                author="Ada Quant and Bo Li",
+                description="Ranking players from their games.",
+            )
+        }
+    )
+    assert site.returncode == 0, site.output
+    (script,) = site.html("posts/ranking/").select('script[type="application/ld+json"]')
+    data = json.loads(script.string)
+    assert data["identifier"]["value"] == "10.59350/abcd-1234"
+    assert compile_errors({"ranking": data}, tmp_path / "check") == ""
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (
+            lambda data: data.update(headlinee=data.pop("headline")),
+            "'\"headlinee\"' does not exist",
+        ),
+        (lambda data: data.update(datePublished=2024), "not assignable"),
+        (lambda data: data["author"][0].update({"@type": "Persona"}), "Persona"),
+    ],
+    ids=["misspelt property", "number for a date", "unknown type"],
+)
+def test_the_check_rejects_what_schema_org_does_not_define(real_site, tmp_path, change, complaint):
+    data = post_json_ld(real_site)["hamiltonian-monte-carlo"]
+    change(data)
+    assert complaint in compile_errors({"hmc": data}, tmp_path)
