@@ -81,6 +81,29 @@ def test_inline_and_display_math_are_katex_markup_with_local_css_and_no_script(b
     assert "0 fell back to MathJax" in build.output
 
 
+def test_a_short_formula_is_glued_to_the_punctuation_after_it_a_long_one_keeps_its_breaks(
+    build_site,
+):
+    body = (
+        "Player $j$, then $(x)$). A sum $a = b + c + d + e$, and a word after $y$ alone.\n\n"
+        'In a quote: "$z$" and $k$…'
+    )
+    build = build_site({"posts/p.md": post(body=body)})
+    assert build.returncode == 0, build.output
+    paragraphs = [p for p in build.html("posts/p/").select(".bd-article p") if p.select(".math")]
+    glued = [
+        (glue.select_one(".math annotation").get_text(), glue.contents[-1].get_text())
+        for glue in build.html("posts/p/").select(".bd-article span.dd-math-glue")
+    ]
+    # Every closing mark right after the formula, the closing quote MyST made curly too.
+    assert glued == [("j", ","), ("(x)", ")."), ("z", "”"), ("k", "…")]
+    # Four line-break groups (after "=" and each "+"): left free to break, comma and all.
+    text = paragraphs[0].get_text()
+    assert ", and a word after" in text and "alone." in text
+    long = next(m for m in paragraphs[0].select("span.math") if "a = b" in m.get_text())
+    assert long.parent.name == "p"
+
+
 def test_numbered_equations_have_ids_and_eq_references_link_to_them_within_and_across_posts(
     build_site,
 ):

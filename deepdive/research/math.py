@@ -62,6 +62,12 @@ _SINGLE_ENV = re.compile(r"\A\s*\\begin\{(\w+)\}.*\\end\{\1\}\s*\Z", re.DOTALL)
 # What the MathJax fallback needs from node_modules/mathjax/es5, besides mml-chtml.js itself:
 # its fonts, and the menu's accessibility and speech modules that it loads when a reader asks.
 _MATHJAX_FILES = ("mml-chtml.js", "output/chtml/fonts/woff-v2", "a11y", "ui", "sre", "input/mml")
+# Marks that belong to the formula before them, never at the start of a line.
+CLOSING_PUNCTUATION = ",.;:!?)]}’”»%…-–—'"
+# A formula of at most this many KaTeX line-break groups (it may break after a relation or an
+# operator between them) is glued to the punctuation after it; a longer one keeps its own breaks.
+GLUED_GROUPS = 3
+GLUE_CLASS = "dd-math-glue"
 
 
 def node_modules() -> Path:
@@ -251,6 +257,34 @@ def typeset_document(app: Sphinx, doctree: nodes.document) -> None:
     kinds = [_store(node, result, tex, where) for node, result, (tex, _), where in pairs]
     if found:
         _math_counts(app.env)[app.env.docname] = (len(found), kinds.count("mathml"))
+
+
+def glue_closing_punctuation(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``, after typesetting: an inline formula and the punctuation right after it
+    ("$j$," or "$x$).") go in one ``span.dd-math-glue`` that is never broken, because browsers
+    break a line after a formula's last box even before a comma. Only a formula of at most
+    :data:`GLUED_GROUPS` groups is glued: a longer one could be too wide for a phone's line."""
+    if not _is_ours(app):
+        return
+    for node in list(doctree.findall(nodes.math)):
+        following = node.next_node(descend=False, siblings=True)
+        if (
+            not isinstance(following, nodes.Text)
+            or following.astext()[:1] not in CLOSING_PUNCTUATION
+        ):
+            continue
+        if node.get(HTML_ATTR, "").count('class="katex-base"') > GLUED_GROUPS:
+            continue
+        text = following.astext()
+        marks = len(text) - len(text.lstrip(CLOSING_PUNCTUATION))
+        parent = node.parent
+        glue = nodes.inline("", "", classes=[GLUE_CLASS])
+        parent.replace(node, glue)
+        glue += [node, nodes.Text(text[:marks])]
+        if marks < len(text):
+            parent.replace(following, nodes.Text(text[marks:]))
+        else:
+            parent.remove(following)
 
 
 def formula_lines(formulas: list[nodes.Element]) -> list[int | None]:
@@ -501,6 +535,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", start_build)
     # Before other doctree-read handlers, so excerpts they copy carry the typeset HTML.
     app.connect("doctree-read", typeset_document, priority=400)
+    app.connect("doctree-read", glue_closing_punctuation, priority=401)
     app.connect("env-get-outdated", reread_after_upgrade)
     app.connect("env-purge-doc", purge_counts)
     app.connect("env-merge-info", merge_counts)
