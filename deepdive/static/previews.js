@@ -247,7 +247,7 @@
     const lines = trigger.getClientRects();
     const first = lines[0] || trigger.getBoundingClientRect();
     const whole = trigger.getBoundingClientRect();
-    popup.style.maxWidth = `${Math.max(0, width - 2 * EDGE)}px`;
+    popup.style.maxWidth = `min(var(--dd-preview-width), ${Math.max(0, width - 2 * EDGE)}px)`;
     popup.style.maxHeight = "";
     popup.style.left = "0px";
     popup.style.top = "0px";

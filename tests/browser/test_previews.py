@@ -157,6 +157,8 @@ def test_hovering_a_citation_shows_the_reference_entry(open_tab):
     expect(popup).to_contain_text("Elements of Information Theory")
     expect(link).to_have_attribute("aria-describedby", "dd-preview")
     assert link.get_attribute("title") is None  # the browser's own tooltip would cover ours
+    # A reference entry wraps at the preview's width (34rem), not across the whole window.
+    assert box(tab, POPUP)["width"] <= 34 * 16 + 0.5
     away(tab)
     expect(popup).to_be_hidden()
     expect(link).not_to_have_attribute("aria-describedby", "dd-preview")
