@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import feedparser
 from conftest import post, sphinx_build
 
@@ -211,3 +213,18 @@ def test_a_feed_changed_by_hand_or_deleted_is_written_again(make_site, tmp_path)
     again = sphinx_build(srcdir, tmp_path / "html")
     assert again.returncode == 0, again.output
     assert (atom.read_text(), theory.read_text()) == originals
+
+
+def test_a_formula_with_wide_spaces_reaches_feed_readers_whole(build_site):
+    """``\\qquad`` is an empty MathML ``mspace``: written XML-style, a reader that sanitises the
+    feed (feedparser does, as many readers do) put the rest of the formula inside it, unseen."""
+    body = "$$\nK(p) = \\tfrac12 p^2, \\qquad H = U + K\n$$\n\nAnd $a \\quad b$ inline."
+    build = build_site({"posts/2024/spaces.md": post(title="Spaces", body=body)})
+    assert build.returncode == 0, build.output
+    (entry,) = feedparser.parse(build.text("atom.xml")).entries
+    content = entry.content[0].value
+    spaces = re.findall(r"<mspace\b[^>]*>(.*?)</mspace>", content, re.S)
+    assert len(spaces) == 2 and spaces == ["", ""], content
+    assert re.search(r"</mspace><mi>H</mi>", content)
+    page = build.html("posts/2024/spaces/")
+    assert [m.decode_contents() for m in page.select(".bd-article math mspace")] == ["", ""]

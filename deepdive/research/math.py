@@ -62,6 +62,7 @@ _SINGLE_ENV = re.compile(r"\A\s*\\begin\{(\w+)\}.*\\end\{\1\}\s*\Z", re.DOTALL)
 # What the MathJax fallback needs from node_modules/mathjax/es5, besides mml-chtml.js itself:
 # its fonts, and the menu's accessibility and speech modules that it loads when a reader asks.
 _MATHJAX_FILES = ("mml-chtml.js", "output/chtml/fonts/woff-v2", "a11y", "ui", "sre", "input/mml")
+_EMPTY_MATHML = re.compile(r"<(mspace|none|mprescripts|malignmark|maligngroup)(\s[^<>]*?)?\s*/>")
 # Marks that belong to the formula before them, never at the start of a line.
 CLOSING_PUNCTUATION = ",.;:!?)]}’”»%…-–—'"
 # A formula of at most this many KaTeX line-break groups (it may break after a relation or an
@@ -232,9 +233,18 @@ def _store(
             type="deepdive",
             subtype="math",
         )
-    node[HTML_ATTR] = html
+    node[HTML_ATTR] = close_empty_mathml(html)
     node[KIND_ATTR] = kind
     return kind
+
+
+def close_empty_mathml(html: str) -> str:
+    """KaTeX and MathJax write empty MathML elements XML-style (``<mspace width="2em"/>``, for
+    ``\\qquad``). A browser reads that right inside ``<math>``, but an HTML parser that does not
+    know MathML (lxml's, for the feeds and previews; feedparser's, in feed readers) takes it as an
+    opening tag and puts the rest of the formula inside it, where nothing is shown. Written with
+    an end tag, it means the same to every parser."""
+    return _EMPTY_MATHML.sub(r"<\1\2></\1>", html)
 
 
 def _escape(text: str) -> str:
