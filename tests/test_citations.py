@@ -569,3 +569,38 @@ def test_an_entry_that_cannot_be_formatted_is_reported_at_its_citation_on_every_
             "formatted: missing title" in build.output
         )
         assert "Traceback" not in build.output
+
+
+TEX_TITLE_BIB = r"""
+@article{csiszar1975divergence,
+  author  = {Csisz{\'a}r, Imre},
+  title   = {{$I$}-Divergence Geometry of Probability Distributions and Minimization Problems},
+  journal = {The Annals of Probability},
+  year    = {1975},
+}
+"""
+
+
+def test_math_in_a_cited_title_is_typeset_in_the_references_the_bibliography_and_the_feed(
+    build_site,
+):
+    build = build_site(
+        {
+            "references.bib": TEX_TITLE_BIB,
+            "posts/2024/projection.md": post(
+                "2024-05-01", "Projection", "See {cite:p}`csiszar1975divergence`."
+            ),
+        }
+    )
+    assert build.returncode == 0, build.output
+    for page, selector in (
+        ("posts/2024/projection/", "section.dd-references"),
+        ("bibliography/", ".dd-bibliography__work"),
+    ):
+        entry = build.html(page).select_one(selector)
+        formula = entry.select_one("span.math .katex")
+        assert formula is not None and formula.select_one("annotation").get_text() == "I", page
+        assert "$" not in entry.get_text(), page
+        assert "Csiszár" in entry.get_text(), page
+    feed = build.text("atom.xml")
+    assert "$I$" not in feed and "&lt;mi&gt;I&lt;/mi&gt;" in feed

@@ -380,7 +380,8 @@ def _format_in_text(
     style = _reference_style(option(app.config, "deepdive_citation_style"))
     plaintext = _plaintext_backend()
     titles = {
-        key: entry.text.render(plaintext).replace("\\url ", "")
+        # A tooltip is plain text: "$I$-divergence" reads "I-divergence" there.
+        key: _INLINE_TEX.sub(r"\1", entry.text.render(plaintext).replace("\\url ", ""))
         if app.config.bibtex_tooltips
         else None
         for key, entry in formatted.items()
@@ -431,6 +432,7 @@ def _append_section(
         item = items[key]
         paragraph = _docutils_backend().paragraph(entry)
         _link_urls(paragraph)
+        _typeset_tex(paragraph)
         if labelled:
             if backrefs[key]:
                 item["backrefs"] = backrefs[key]
@@ -469,6 +471,26 @@ def _link_urls(node: nodes.Element) -> None:
             _link_urls(child)
 
 
+_INLINE_TEX = re.compile(r"(?<!\\)\$([^$]+?)(?<!\\)\$")
+
+
+def _typeset_tex(node: nodes.Element) -> None:
+    r"""Math in an entry's fields (a title such as ``{$I$}-Divergence Geometry``), which pybtex
+    leaves as TeX between dollars, becomes a math node: the page typesets it like the post's
+    own formulas, instead of printing ``$I$``."""
+    for text in list(node.findall(nodes.Text)):
+        parts = _INLINE_TEX.split(text.astext())
+        if len(parts) == 1:
+            continue
+        replacement: list[nodes.Node] = []
+        for index, part in enumerate(parts):
+            if index % 2:
+                replacement.append(nodes.math(part, part))
+            elif part:
+                replacement.append(nodes.Text(part))
+        text.parent.replace(text, replacement)
+
+
 # -- The Bibliography page -------------------------------------------------------------------------
 
 
@@ -505,6 +527,7 @@ def bibliography_context(app: Sphinx, pagename: str) -> dict[str, Any]:
         except FieldIsMissing as error:
             paragraph = nodes.paragraph("", f"{entry.key}: {error}")
         _link_urls(paragraph)
+        _typeset_tex(paragraph)
         links = [
             (
                 _doc_title(app, posts, docname),
