@@ -47,6 +47,7 @@ FEATURES = (
     "deepdive.compat.pygments",
     "deepdive.compat.settled_config",
     "deepdive.compat.viewport",
+    "deepdive.compat.search_summary",
     "deepdive.research.previews",
     "deepdive.research.sidenotes",
     "deepdive.pipeline.finish",

@@ -157,3 +157,15 @@ def test_sphinx_still_names_its_page_asset_classes_as_describe_asset_expects():
     assert describe_asset(css)[2]["rel"] == "stylesheet"
     assert describe_asset(script)[:2] == ("b.js", 800)
     assert describe_asset("a.css") is None
+
+
+def test_sphinx_search_still_takes_a_summary_from_the_html_through_the_function_we_wrap():
+    """compat/search_summary.py wraps Search.htmlToText(htmlString, anchor)."""
+    import sphinx
+
+    searchtools = (
+        Path(sphinx.__file__).parent / "themes" / "basic" / "static" / "searchtools.js"
+    ).read_text(encoding="utf-8")
+    assert "htmlToText: (htmlString, anchor) =>" in searchtools
+    assert "Search.htmlToText(htmlText, anchor)" in searchtools
+    assert '[".headerlink", "script", "style"]' in searchtools, "the list changed: still needed?"

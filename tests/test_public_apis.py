@@ -24,6 +24,7 @@ SHIMS = {
     "sitemap.py": "sphinx-sitemap#13",
     "sphinx_assets.py": "Sphinx",
     "sphinx_cli.py": "sphinx-doc/sphinx#14543",
+    "search_summary.py": "sphinx-doc/sphinx#12057",
     "sphinx_search.py": "Sphinx",
     "viewport.py": "sphinx-doc/sphinx#11699",
 }

@@ -192,3 +192,16 @@ def test_an_equation_shown_by_opening_a_dropdown_is_reachable_when_too_wide(brow
     inside = tab.page.locator("details[open] div.math > .katex-display")
     assert inside.count() and inside.first.evaluate("e => e.scrollWidth > e.clientWidth")
     tab.check()
+
+
+def test_a_search_summary_reads_a_formula_as_shown_without_its_tex(tab):
+    tab.visit("search/?q=leapfrog")
+    expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
+        "found", timeout=10_000
+    )
+    tab.page.wait_for_load_state("networkidle")  # each summary is fetched from its post
+    summaries = tab.page.locator("#search-results p.context").all_inner_texts()
+    assert summaries, "searching for 'leapfrog' shows no summary"
+    assert [s for s in summaries if "\\" in s] == [], summaries
+    assert any("ε" in s for s in summaries), summaries  # the step size, shown once
+    tab.check()
