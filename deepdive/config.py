@@ -29,6 +29,13 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
     ),
     "deepdive_newsletter_url": ("", "html", (str,), "an https:// address, or ''"),
     "deepdive_feed_length": (20, "html", (int,), "how many newest posts each feed holds"),
+    # A math-heavy post is 100 KB or more of feed; readers and archives poll for the newest.
+    "deepdive_feed_full_posts": (
+        5,
+        "html",
+        (int,),
+        "how many of a feed's newest entries carry the whole post (the rest: summary and link)",
+    ),
     "deepdive_license": (
         "CC-BY-4.0",
         "html",
@@ -71,6 +78,10 @@ def check_config(app: Sphinx, config: Config) -> None:
             f"conf.py: deepdive_timezone = {config.deepdive_timezone!r} is not a time zone; "
             "expected an IANA name such as 'UTC' or 'Europe/Berlin'"
         ) from None
+    if config.deepdive_feed_full_posts < 0 or config.deepdive_feed_length < 1:
+        raise ConfigurationProblem(
+            "conf.py: deepdive_feed_length must be 1 or more and deepdive_feed_full_posts 0 or more"
+        )
     if config.deepdive_posts_per_page < 1:
         raise ConfigurationProblem("conf.py: deepdive_posts_per_page must be 1 or more")
     for link in config.deepdive_social_links:

@@ -6,6 +6,7 @@ import re
 
 import feedparser
 from conftest import post, sphinx_build
+from test_build import make_html
 
 from deepdive.site.feeds import absolutize, drop_katex_html, lift_mathml
 
@@ -228,3 +229,34 @@ def test_a_formula_with_wide_spaces_reaches_feed_readers_whole(build_site):
     assert re.search(r"</mspace><mi>H</mi>", content)
     page = build.html("posts/2024/spaces/")
     assert [m.decode_contents() for m in page.select(".bd-article math mspace")] == ["", ""]
+
+
+def test_the_newest_five_entries_carry_the_whole_post_and_older_ones_their_summary(build_site):
+    posts = {
+        f"posts/p{n}.md": post(
+            f"2024-0{n}-01", f"Post {n}", f"Body of post {n}.", description=f"About post {n}."
+        )
+        for n in range(1, 8)
+    }
+    build = build_site(posts)
+    assert build.returncode == 0, build.output
+    for name in ("atom.xml", "rss.xml"):
+        entries = feedparser.parse(build.text(name)).entries
+        assert [e.title for e in entries] == [f"Post {n}" for n in range(7, 0, -1)]
+        full = [e.title for e in entries if "content" in e]
+        assert full == ["Post 7", "Post 6", "Post 5", "Post 4", "Post 3"], name
+        older = entries[5]
+        assert older.summary == "About post 2." and older.link.endswith("/posts/p2/")
+
+    everything = build_site(posts, "deepdive_feed_full_posts = 7\n")
+    entries = feedparser.parse(everything.text("atom.xml")).entries
+    assert all("Body of post" in e.content[0].value for e in entries)
+
+
+def test_a_negative_number_of_full_entries_stops_make_html_in_one_line(make_site):
+    build = make_html(make_site({"posts/p.md": post()}, "deepdive_feed_full_posts = -1\n"))
+    assert build.returncode != 0
+    assert "conf.py: deepdive_feed_length must be 1 or more and deepdive_feed_full_posts" in (
+        build.output
+    )
+    assert "Traceback" not in build.output

@@ -220,7 +220,7 @@ def build_feed(
     feed.load_extension("dc")
     newest = max((p.last_changed for p in posts), default=datetime(1970, 1, 1, tzinfo=UTC))
     feed.updated(newest)
-    for post in posts[: app.config.deepdive_feed_length]:
+    for index, post in enumerate(posts[: app.config.deepdive_feed_length]):
         url = post.external_url or absolute_url(app, post.docname)
         entry = feed.add_entry(order="append")
         entry.id(absolute_url(app, post.docname))
@@ -237,7 +237,8 @@ def build_feed(
             entry.dc.dc_identifier(f"https://doi.org/{quote(post.doi, safe='/')}")
         if post.description:
             entry.summary(post.description)
-        content = _entry_content(app, post)
+        # The newest entries carry the whole post; older ones their summary and link only.
+        content = _entry_content(app, post) if index < app.config.deepdive_feed_full_posts else ""
         if content:
             entry.content(_version_line(post) + content, type="html")
     return feed
@@ -299,8 +300,9 @@ def _feed_inputs(app: Sphinx, posts: list[Post]) -> list[Any]:
     each listed entry's fields and cached body (by its file's size and time)."""
     newest = max((p.last_changed for p in posts), default=None)
     entries = []
-    for post in posts[: app.config.deepdive_feed_length]:
-        body = cache.file_key(_cache_path(app, post.docname))
+    full = app.config.deepdive_feed_full_posts
+    for index, post in enumerate(posts[: app.config.deepdive_feed_length]):
+        body = cache.file_key(_cache_path(app, post.docname)) if index < full else None
         entries.append(
             [
                 post.docname,
