@@ -44,7 +44,7 @@ WEIGHT_ARGS ?=
 NODE_MIN := 20
 PORT ?= 8000
 
-.PHONY: help install newest oldest html live serve test new import bench weight clean lock check-python check-node
+.PHONY: help install newest oldest html live serve test new import bench weight screenshots clean lock check-python check-node
 
 help: ## list the targets and the variables they read
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -152,6 +152,9 @@ bench: $(INSTALLED_DEV) $(NODE_INSTALLED) ## edit-loop benchmark vs plain ABlog 
 
 weight: $(INSTALLED_DEV) $(NODE_INSTALLED) ## page weight of the heaviest post vs plain ABlog (median of 3 first views)
 	$(BIN)/python bench/weight.py $(WEIGHT_ARGS)
+
+screenshots: html $(INSTALLED_DEV) ## docs/screenshots/: a post at 1366 and 375 px, light and dark, from the built site
+	$(BIN)/python bench/screenshots.py --site $(BUILDDIR)/html --out docs/screenshots
 
 clean: ## delete build output and caches (keeps the venv, node_modules)
 	rm -rf $(BUILDDIR) .jupyter_cache .pytest_cache

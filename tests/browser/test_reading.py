@@ -84,3 +84,11 @@ def test_home_page_excerpts_keep_the_measure_of_a_post(browse):
     assert len(lines) >= 3, "the home page's excerpts run over more than one line at 1366 px"
     assert max(lines) <= 90, lines  # a post's paragraphs: 65 to 85 characters a line
     tab.check()
+
+
+def test_a_posts_title_on_a_phone_is_no_larger_than_32_px(browse, site_pages):
+    tab = browse(width=375)
+    tab.visit(site_pages.post)
+    size = tab.page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert size <= 32, size
+    tab.check()
