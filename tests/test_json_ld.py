@@ -4,12 +4,12 @@ property, or a value of a type schema.org does not allow there, fails to compile
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from browser.support import NODE_MODULES, SETUP_HINT, missing_tool
 from conftest import post
 
@@ -89,19 +89,22 @@ def test_a_post_with_a_doi_and_a_licence_of_its_own_is_valid_too(build_site, tmp
     assert compile_errors({"ranking": data}, tmp_path / "check") == ""
 
 
-@pytest.mark.parametrize(
-    ("change", "complaint"),
-    [
-        (
-            lambda data: data.update(headlinee=data.pop("headline")),
-            "'\"headlinee\"' does not exist",
-        ),
-        (lambda data: data.update(datePublished=2024), "not assignable"),
-        (lambda data: data["author"][0].update({"@type": "Persona"}), "Persona"),
-    ],
-    ids=["misspelt property", "number for a date", "unknown type"],
-)
-def test_the_check_rejects_what_schema_org_does_not_define(real_site, tmp_path, change, complaint):
-    data = post_json_ld(real_site)["hamiltonian-monte-carlo"]
-    change(data)
-    assert complaint in compile_errors({"hmc": data}, tmp_path)
+def test_the_check_rejects_what_schema_org_does_not_define(real_site, tmp_path):
+    def changed(change) -> dict:
+        data = copy.deepcopy(post_json_ld(real_site)["hamiltonian-monte-carlo"])
+        change(data)
+        return data
+
+    documents = {
+        "misspelt": changed(lambda data: data.update(headlinee=data.pop("headline"))),
+        "number_date": changed(lambda data: data.update(datePublished=2024)),
+        "unknown_type": changed(lambda data: data["author"][0].update({"@type": "Persona"})),
+    }
+    errors = compile_errors(documents, tmp_path)
+    for name, complaint in (
+        ("misspelt", "'\"headlinee\"' does not exist"),
+        ("number_date", "not assignable"),
+        ("unknown_type", "Persona"),
+    ):
+        reported = [line for line in errors.splitlines() if line.startswith(f"{name}.ts(")]
+        assert reported and complaint in " ".join(reported), (name, errors)
