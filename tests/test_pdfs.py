@@ -14,6 +14,7 @@ import pytest
 from conftest import Build, post, sphinx_build, write_site
 from pypdf import PdfReader
 
+from deepdive.research.pdfs import local_base, public_links
 from deepdive.tools.chromium import find_chromium
 
 pytestmark = pytest.mark.skipif(find_chromium() is None, reason="needs Chromium (tests/browser)")
@@ -189,3 +190,12 @@ def test_links_lead_to_the_public_site_even_when_its_address_is_short(tmp_path):
     targets = link_targets(build.outdir / "posts/first/first.pdf")
     assert "https://a.io/posts/first/cite.json" in targets
     assert all(target.startswith("https://") for target in targets), targets
+
+
+def test_a_public_address_with_parentheses_is_escaped_in_the_pdf_and_keeps_the_length():
+    origin = "http://127.0.0.1:40000"
+    local = origin + local_base("https://example.org/a(b)/", origin)
+    pdf = b"<</URI (" + local.encode() + b"x/)>>"
+    linked = public_links(pdf, local, "https://example.org/a(b)/")
+    assert len(linked) == len(pdf)
+    assert linked.startswith(b"<</URI (https://example.org/a\\(b\\)")

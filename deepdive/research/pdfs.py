@@ -12,14 +12,11 @@ of printing, so two builds of the same site give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import re
 import subprocess
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -33,10 +30,9 @@ from deepdive.post.model import Post, get_posts, published_posts
 from deepdive.site.feeds import absolute_url
 from deepdive.site.outputs import record_output
 from deepdive.tools.chromium import CHROMIUM_ARGS, find_chromium
+from deepdive.tools.serve import serve_site
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
@@ -111,14 +107,20 @@ def stamp_dates(pdf: bytes, when: str) -> bytes:
     return _PDF_DATE.sub(lambda match: b"/%s (D:%s" % (match[1], when.encode()), pdf)
 
 
+def pdf_string(text: str) -> bytes:
+    """``text`` as the inside of a PDF literal string: backslashes and parentheses escaped."""
+    return text.encode().replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
 def same_length_root(public_root: str, length: int) -> bytes:
     """``public_root`` written as a PDF string of exactly ``length`` bytes that reads the same:
     its last ``/`` is preceded by escaped line breaks (a backslash and a newline, which PDF
     strings skip) and, for an odd count, escaped itself (a backslash before it)."""
-    padding = length - len(public_root)
-    assert padding >= 0
+    written = pdf_string(public_root[:-1])
+    padding = length - len(written) - 1
+    assert padding >= 0, "the local root is shorter than the public one"
     slash = b"\\/" if padding % 2 else b"/"
-    return public_root[:-1].encode() + b"\\\n" * (padding // 2) + slash
+    return written + b"\\\n" * (padding // 2) + slash
 
 
 def public_links(pdf: bytes, local_root: str, public_root: str) -> bytes:
@@ -130,36 +132,14 @@ def public_links(pdf: bytes, local_root: str, public_root: str) -> bytes:
     return pdf.replace(b"(" + local_root.encode(), b"(" + public)
 
 
-@contextmanager
-def served(folder: Path, public_root: str) -> Iterator[str]:
-    """``folder`` over http on a free loopback port, for as long as the block runs. Its root is
-    at least as long as ``public_root``, under a path of filler if need be, so that
-    :func:`public_links` can put the public root in its place."""
-    prefix = ["/"]
-
-    class SiteHandler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path: str) -> str:
-            if not path.startswith(prefix[0]):
-                return str(folder / ".not-served")  # outside the root: 404
-            return super().translate_path("/" + path[len(prefix[0]) :])
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(SiteHandler, directory=str(folder))
-    )
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    if len(public_root) > len(origin) + 1:
-        prefix[0] = "/" + "p" * max(1, len(public_root) - len(origin) - 2) + "/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield origin + prefix[0]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def local_base(public_root: str, origin: str) -> str:
+    """The path the output is served under while it is printed: a path of filler that makes the
+    local root (``origin`` and this path) exactly as long as ``public_root`` when that is longer
+    than ``origin/``, so that :func:`public_links` can put the public root in its place."""
+    written = len(pdf_string(public_root))
+    if written <= len(origin) + 1:
+        return "/"
+    return "/" + "p" * max(1, written - len(origin) - 2) + "/"
 
 
 def print_page(chromium: str, url: str, destination: Path, profile: Path) -> str | None:
@@ -242,15 +222,17 @@ def _print_all(app: Sphinx, chromium: str, to_print: list[Printing]) -> list[Pri
         tempfile.TemporaryDirectory(
             dir=workdir, prefix="deepdive-pdf-", ignore_cleanup_errors=True
         ) as scratch,
-        served(Path(app.outdir), app.config.html_baseurl) as site,
+        serve_site(Path(app.outdir), base=partial(local_base, app.config.html_baseurl)) as server,
     ):
 
         def one(index: int, printing: Printing) -> tuple[Printing, str | None]:
             printed = Path(scratch) / f"{index}.pdf"
-            problem = print_page(chromium, site + printing.url, printed, Path(scratch) / str(index))
+            problem = print_page(
+                chromium, server.url(printing.url), printed, Path(scratch) / str(index)
+            )
             if problem is None:
                 when = printing.post.last_changed.strftime("%Y%m%d%H%M%S")
-                pdf = public_links(printed.read_bytes(), site, app.config.html_baseurl)
+                pdf = public_links(printed.read_bytes(), server.base, app.config.html_baseurl)
                 cache.write_atomically(printing.pdf, stamp_dates(pdf, when))
             return printing, problem
 

@@ -14,7 +14,7 @@ import functools
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,20 +73,27 @@ class Server:
 
 
 def make_server(
-    outdir: Path, host: str = "127.0.0.1", port: int = 0, quiet: bool = True
+    outdir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    quiet: bool = True,
+    base: str | Callable[[str], str] | None = None,
 ) -> ThreadingHTTPServer:
-    """An http server for ``outdir`` under the path it has in production."""
-    handler = type("Handler", (SiteHandler,), {"base": published_path(outdir), "quiet": quiet})
+    """An http server for ``outdir`` under the path it has in production, or under ``base``: a
+    path, or a function of the server's origin (``http://127.0.0.1:PORT``) that gives one."""
+    handler = type("Handler", (SiteHandler,), {"quiet": quiet})
     httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(outdir)))
+    origin = f"http://{host}:{httpd.server_address[1]}"
+    handler.base = base(origin) if callable(base) else base or published_path(outdir)
     httpd.daemon_threads = True
     httpd.site_base = handler.base  # type: ignore[attr-defined]
     return httpd
 
 
 @contextlib.contextmanager
-def serve_site(outdir: Path) -> Iterator[Server]:
+def serve_site(outdir: Path, base: str | Callable[[str], str] | None = None) -> Iterator[Server]:
     """Serve a built site on a free local port in a thread, for as long as the block runs."""
-    httpd = make_server(outdir)
+    httpd = make_server(outdir, base=base)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
