@@ -12,11 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from deepdive.tools.chromium import find_chromium, launch
+from deepdive.tools.serve import serve_site
 
-from deepdive.tools.chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402
-from deepdive.tools.serve import serve_site  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 POST = "posts/2024/hamiltonian-monte-carlo/"
 # name: (viewport width, height, colour mode)
@@ -38,9 +37,7 @@ def take(site: Path, out: Path, post: str = POST) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with serve_site(site) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS, ignore_default_args=["--hide-scrollbars"]
-        )
+        browser = launch(playwright, chromium, scrollbars=True)
         for name, (width, height, mode) in SHOTS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             # The theme reads the reader's choice from localStorage before its first paint.

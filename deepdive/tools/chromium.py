@@ -34,8 +34,13 @@ def find_chromium() -> str | None:
     return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
 
 
-def launch(playwright: Any, executable: str | None = None) -> Any:
-    """Playwright's headless Chromium, from ``executable`` or the one :func:`find_chromium` finds."""
+def launch(playwright: Any, executable: str | None = None, scrollbars: bool = False) -> Any:
+    """Playwright's headless Chromium, from ``executable`` or the one :func:`find_chromium` finds.
+
+    Playwright hides scrollbars in headless Chromium; ``scrollbars=True`` shows them, as a
+    reader's desktop browser does (Linux, Windows, macOS with a mouse)."""
     return playwright.chromium.launch(
-        executable_path=executable or find_chromium() or "/usr/bin/chromium", args=CHROMIUM_ARGS
+        executable_path=executable or find_chromium() or "/usr/bin/chromium",
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--hide-scrollbars"] if scrollbars else None,
     )

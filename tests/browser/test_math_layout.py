@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from deepdive.tools.chromium import CHROMIUM_ARGS
+from deepdive.tools.chromium import launch
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,7 @@ def scrollbar_browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=CHROMIUM_ARGS,
-            ignore_default_args=["--hide-scrollbars"],
-        )
+        browser = launch(playwright, chromium_path, scrollbars=True)
         yield browser
         browser.close()
 
@@ -153,7 +149,7 @@ def measured(scrollbar_browser, server, math_posts) -> dict[int, dict[str, dict]
             }
             if tab.evaluate(SCROLL_TO_THE_END):
                 try:
-                    tab.wait_for_function(ONLY_LEFT_IS_HIDDEN, timeout=10_000)
+                    tab.wait_for_function(ONLY_LEFT_IS_HIDDEN)
                 except PlaywrightTimeout:
                     found["ends_marked"] = False
             tab.close()
