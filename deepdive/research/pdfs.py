@@ -242,8 +242,10 @@ def _print_all(app: Sphinx, chromium: str, to_print: list[Printing]) -> list[Pri
                 if problem:
                     failed.append(printing)
                     logger.warning(
-                        "its PDF could not be printed: %s",
+                        "its PDF could not be printed: %s; check that %s runs (CHROMIUM_PATH "
+                        "names another), or set deepdive_pdf = False in conf.py",
                         problem,
+                        chromium,
                         location=printing.post.docname,
                         type="deepdive",
                         subtype="pdf",
