@@ -30,6 +30,7 @@ FEATURES = (
     "deepdive.research.citations",
     "deepdive.compat.bibtex",
     "deepdive.post.notebooks",
+    "deepdive.post.kernel",
     "deepdive.research.numbering",
     "deepdive.site.linkindex",
     "deepdive.research.crossrefs",

@@ -16,6 +16,13 @@ def test_real_site_has_posts_on_the_home_page_and_in_the_feed(real_site):
     assert not feed.bozo and len(feed.entries) >= 3
 
 
+def test_the_build_prints_no_warning_of_any_kind(real_site):
+    # Not only Sphinx's (those fail the build): also those of the Jupyter kernels that run the
+    # notebook posts, which print to the build's output directly.
+    warnings = [line for line in real_site.output.splitlines() if "WARNING" in line]
+    assert warnings == []
+
+
 def test_navbar_has_the_sections_and_the_feed(real_site):
     page = real_site.html("archive/")
     assert [a.get_text() for a in page.select(".bd-header .dd-navbar-links a")] == [
