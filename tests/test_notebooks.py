@@ -109,6 +109,19 @@ def test_notebook_posts_run_at_build_time_and_show_their_outputs(nb_site):
     assert not cubes.select("article hr")
 
 
+def test_a_kernel_runs_quietly_when_the_temporary_folder_has_a_long_path(nb_site, tmp_path):
+    # A Unix socket's path has room for about 100 bytes; a long TMPDIR must not stop the kernel.
+    temporary = tmp_path / ("long-temporary-folder-name-" * 4)
+    temporary.mkdir()
+    build = sphinx_build(
+        nb_site({"posts/2024/squares.md": TEXT_POST}), env={"TMPDIR": str(temporary)}
+    )
+    assert build.returncode == 0, build.output
+    assert "WARNING" not in build.output, build.output
+    assert "sum of squares 30" in build.html("posts/2024/squares/").get_text()
+    assert list(temporary.iterdir()) == []
+
+
 def test_notebook_posts_are_listed_and_in_the_feed_like_any_post(nb_site):
     build = sphinx_build(
         nb_site({"posts/2024/squares.md": TEXT_POST, "posts/2024/cubes.ipynb": ipynb_post()})

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
+# A Unix socket's path holds at most 104 bytes (macOS; 108 on Linux), with "-<port>" added.
+SOCKET_PATH_BYTES = 96
 PROVISIONER = "deepdive-ipc"
 PROVISIONER_GROUP = "jupyter_client.kernel_provisioners"
 DEFAULT_PROVISIONER_VARIABLE = "JUPYTER_DEFAULT_PROVISIONER_NAME"
@@ -37,11 +39,10 @@ class IPCProvisioner(LocalProvisioner):
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         manager = self.parent
         if manager is not None and self.socket_folder is None:
-            # mkdtemp makes the folder readable by this user only; socket paths must stay short
-            # (about 100 bytes), so the folder is not put under the site.
-            self.socket_folder = tempfile.mkdtemp(prefix="deepdive-kernel-")
-            manager.transport = "ipc"
-            manager.ip = os.path.join(self.socket_folder, "kernel")
+            self.socket_folder = short_private_folder()
+            if self.socket_folder is not None:
+                manager.transport = "ipc"
+                manager.ip = os.path.join(self.socket_folder, "kernel")
         return await super().pre_launch(**kwargs)
 
     async def cleanup(self, restart: bool = False) -> None:
@@ -49,6 +50,20 @@ class IPCProvisioner(LocalProvisioner):
         if not restart and self.socket_folder is not None:
             shutil.rmtree(self.socket_folder, ignore_errors=True)
             self.socket_folder = None
+
+
+def short_private_folder() -> str | None:
+    """A new folder only this user can open (``mkdtemp``), in the temporary folder, or in /tmp when
+    that one's path is too long for a socket (macOS's is 49 bytes); None if neither will do, and
+    the kernel keeps TCP."""
+    for parent in (None, "/tmp"):
+        if parent is not None and not os.path.isdir(parent):
+            continue
+        folder = tempfile.mkdtemp(prefix="deepdive-kernel-", dir=parent)
+        if len(os.fsencode(os.path.join(folder, "kernel"))) <= SOCKET_PATH_BYTES:
+            return folder
+        os.rmdir(folder)
+    return None
 
 
 def is_registered() -> bool:
