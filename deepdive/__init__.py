@@ -36,6 +36,7 @@ FEATURES = (
     "deepdive.research.crossrefs",
     "deepdive.site.postpage",
     "deepdive.research.pdfs",
+    "deepdive.site.cards",
     "deepdive.research.citethis",
     "deepdive.site.feeds",
     "deepdive.site.sitefiles",

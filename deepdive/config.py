@@ -43,6 +43,7 @@ OPTIONS: dict[str, tuple[Any, str, tuple[type, ...], str]] = {
         "the SPDX identifier of the posts' licence, e.g. 'CC-BY-4.0' or 'all-rights-reserved'",
     ),
     "deepdive_pdf": (True, "html", (bool,), "True or False"),
+    "deepdive_social_cards": (True, "html", (bool,), "True or False"),
     "deepdive_cname": ("", "html", (str,), "a custom domain such as 'blog.example.org', or ''"),
     # False (`make html STRICT=0`): a preview that lists every problem instead of failing. It
     # changes no page, so switching it forces no rebuild.

@@ -20,6 +20,7 @@ OPENGRAPH = """
 extensions += ["sphinxext.opengraph"]
 ogp_site_url = html_baseurl
 ogp_social_cards = {cards}
+deepdive_social_cards = False  # our own cards name an og:image (tests/test_social_cards.py)
 """
 
 

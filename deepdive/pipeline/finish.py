@@ -12,6 +12,7 @@ from deepdive.post.notebooks import fail_build
 from deepdive.research.citeformats import write_citation_files
 from deepdive.research.math import finish_build as stop_typesetting
 from deepdive.research.pdfs import print_posts
+from deepdive.site.cards import draw_cards
 from deepdive.site.csp import protect_written_pages
 from deepdive.site.feeds import write_feeds
 from deepdive.site.iconfont import shrink_icon_fonts
@@ -37,6 +38,7 @@ END_OF_BUILD = (
     protect_written_pages,  # the CSP tag, into every page this build wrote
     record_signatures,  # generated pages as they stay (after the CSP step rewrote them)
     record_document_pages,  # document pages as they stay: the next build's cache rule
+    draw_cards,  # each post's social card whose text changed
     print_posts,  # each changed post's PDF, from its page as it stays
     remove_stale_outputs,  # pages, feeds and sources whose document is gone
     shrink_icon_fonts,  # last: it remembers each page it read, so it must see them final
