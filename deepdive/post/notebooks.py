@@ -368,16 +368,21 @@ def fail_build(app: Sphinx, exception: Exception | None) -> None:
 
 
 _SUMMARY_TITLE = re.compile(r'<p class="(collapsed|expanded) admonition-title">(.*?)</p>')
+# myst-nb's label for every hidden cell's toggle, which hides the title it shows.
+_SUMMARY_LABEL = ' aria-label="Toggle hidden content"'
 
 
 def valid_toggle_markup(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
 ) -> None:
     """``html-page-context``: myst-nb puts ``<p>`` titles inside the ``<summary>`` of hidden
-    cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-notebooks.css)."""
+    cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-notebooks.css).
+    Its ``aria-label`` ("Toggle hidden content") is dropped, so that a screen reader says what
+    the toggle shows ("Show code cell source"), as WCAG's "label in name" asks."""
     body = context.get("body")
     if body and "admonition-title" in body and "<summary" in body:
-        context["body"] = _SUMMARY_TITLE.sub(r'<span class="\1 admonition-title">\2</span>', body)
+        body = _SUMMARY_TITLE.sub(r'<span class="\1 admonition-title">\2</span>', body)
+        context["body"] = body.replace("<summary" + _SUMMARY_LABEL + ">", "<summary>")
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

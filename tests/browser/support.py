@@ -39,6 +39,25 @@ def resolve(page: str, href: str) -> str:
     return urljoin("http://site/" + page, href).removeprefix("http://site/").split("#")[0]
 
 
+# Every type of page a reader meets, as SitePages.path names them.
+PAGE_TYPES = (
+    "home",
+    "post",
+    "notebook",
+    "archive",
+    "tag",
+    "category",
+    "series",
+    "bibliography",
+    "search",
+    "404",
+)
+
+
+def expected_status(name: str) -> int:
+    return 404 if name == "404" else 200
+
+
 def page_dirs(outdir: Path, pattern: str) -> list[str]:
     """Site-relative paths of the pages whose ``index.html`` matches ``pattern``, sorted."""
     return sorted(p.parent.relative_to(outdir).as_posix() + "/" for p in outdir.glob(pattern))
@@ -53,6 +72,8 @@ class SitePages:
     post: str = ""
     tag: str = ""
     series: str | None = None
+    notebook: str | None = None
+    category: str | None = None
 
     def html(self, page: str) -> BeautifulSoup:
         return BeautifulSoup(
@@ -60,12 +81,19 @@ class SitePages:
         )
 
     def path(self, name: str) -> str:
-        """The page called ``name`` in test ids: home, post, archive, tag, series, search."""
-        fixed = {"home": "", "archive": "archive/", "search": "search/"}
+        """The page called ``name`` in test ids: home, post, notebook (a notebook post), archive,
+        tag, category, series, bibliography, search, 404 (what an unknown address shows)."""
+        fixed = {
+            "home": "",
+            "archive": "archive/",
+            "search": "search/",
+            "bibliography": "bibliography/",
+            "404": "no-such-page/",
+        }
         if name in fixed:
             return fixed[name]
-        if name == "series" and self.series is None:
-            pytest.skip("no post is part of a series, and the build has no series page")
+        if getattr(self, name) is None:
+            pytest.skip(f"the built site has no {name} page")
         return getattr(self, name)
 
     @classmethod
@@ -90,7 +118,17 @@ class SitePages:
         series = [resolve(p, a["href"]) for p in posts for a in pages.html(p).select("a[href]")]
         series = [link for link in series if link.startswith("series/")]
         series = series or page_dirs(outdir, "series/*/index.html")
-        return cls(outdir, posts, post, tags[0], series[0] if series else None)
+        notebooks = [p for p in posts if pages.html(p).select("article div.cell")]
+        categories = page_dirs(outdir, "categories/*/index.html")
+        return cls(
+            outdir,
+            posts,
+            post,
+            tags[0],
+            series[0] if series else None,
+            notebooks[0] if notebooks else None,
+            categories[0] if categories else None,
+        )
 
 
 def relative_luminance(css_color: str) -> float:
