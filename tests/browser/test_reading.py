@@ -1,5 +1,7 @@
 """Reading comfort on the real site: a footnote's mark is not a citation's, prose is hyphenated
-(code and math never), and listings keep the measure of a post."""
+(code and math never), listings keep the measure of a post, a code block beside a sidenote stays
+with its text, reference lists keep their hanging indent, and a wide table's caption stays in
+view."""
 
 from __future__ import annotations
 
@@ -91,4 +93,94 @@ def test_a_posts_title_on_a_phone_is_no_larger_than_32_px(browse, site_pages):
     tab.visit(site_pages.post)
     size = tab.page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     assert size <= 32, size
+    tab.check()
+
+
+# Code blocks, tables, equations and figures that start more than 60 px below the visible element
+# before them (a sidenote, floated into the margin, does not count).
+GAPS_ABOVE_BLOCKS = """() => [...document.querySelectorAll(
+    '.bd-article div[class*=highlight-], .bd-article table, .bd-article div.math, .bd-article figure'
+  )].map((block) => {
+    let before = block.previousElementSibling;
+    while (before && (!before.offsetParent || before.classList.contains('dd-sidenote'))) {
+      before = before.previousElementSibling;
+    }
+    if (!before || !block.offsetParent) return null;
+    const gap = block.getBoundingClientRect().top - before.getBoundingClientRect().bottom;
+    return gap > 60 ? `${block.tagName}.${block.className} after ${before.tagName}: ${gap} px` : null;
+  }).filter(Boolean)"""
+
+
+def test_a_block_beside_a_sidenote_follows_the_text_before_it(browse, site_pages):
+    tab = browse(width=1366)  # where the footnotes are sidenotes
+    gaps = {}
+    for post in site_pages.posts:
+        tab.visit(post)
+        gaps[post] = tab.page.evaluate(GAPS_ABOVE_BLOCKS)
+    assert {post: found for post, found in gaps.items() if found} == {}
+    tab.check()
+
+
+# Each visible entry of a reference or footnote list: where its label ends, where its text starts,
+# and where its links back to the text are, if it has any.
+NOTE_ENTRIES = """() => [...document.querySelectorAll('.bd-article div.citation, .bd-article aside.footnote')]
+  .filter((entry) => entry.offsetParent)
+  .map((entry) => {
+    const box = (e) => e && e.getBoundingClientRect();
+    const texts = [...entry.children].filter((e) => e.tagName === 'P');
+    const backrefs = box(entry.querySelector(':scope > .backrefs'));
+    return {id: entry.id, labelRight: box(entry.querySelector(':scope > .label')).right,
+            textLeft: box(texts[0]).left, textBottom: box(texts[texts.length - 1]).bottom,
+            backrefsTop: backrefs ? backrefs.top : null, backrefsLeft: backrefs ? backrefs.left : null};
+  })"""
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_reference_and_footnote_lists_keep_one_hanging_indent_and_link_back_after_the_text(
+    browse, site_pages, width
+):
+    tab = browse(width=width)
+    entries = []
+    for post in site_pages.posts:
+        if site_pages.html(post).select(".citation-list, .footnote-list"):
+            tab.visit(post)
+            entries += [{**entry, "post": post} for entry in tab.page.evaluate(NOTE_ENTRIES)]
+    with_backrefs = [e for e in entries if e["backrefsTop"] is not None]
+    assert len(entries) >= 10 and with_backrefs, entries
+    for entry in entries:
+        same_page = [e for e in entries if e["post"] == entry["post"]]
+        # Every entry's text starts where the page's other entries' do, after its label.
+        assert abs(entry["textLeft"] - same_page[0]["textLeft"]) < 1, entry
+        assert entry["labelRight"] <= entry["textLeft"], entry
+    for entry in with_backrefs:
+        assert entry["backrefsTop"] >= entry["textBottom"] - 1, entry
+        assert abs(entry["backrefsLeft"] - entry["textLeft"]) < 1, entry
+    tab.check()
+
+
+# Each table caption in a table that scrolls sideways: its box, and the visible box of the table,
+# before and after the table is scrolled to its end.
+CAPTIONS_IN_VIEW = """async () => {
+  const measure = () => [...document.querySelectorAll('.bd-article caption')].map((caption) => {
+    const container = caption.closest('.pst-scrollable-table-container');
+    const shown = container.getBoundingClientRect(), box = caption.getBoundingClientRect();
+    return {text: caption.innerText.slice(0, 40), scrolls: container.scrollWidth > container.clientWidth,
+            inView: box.left >= shown.left - 1 && box.right <= shown.right + 1};
+  });
+  const before = measure();
+  document.querySelectorAll('.pst-scrollable-table-container').forEach((c) => { c.scrollLeft = c.scrollWidth; });
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return before.concat(measure());
+}"""
+
+
+def test_a_table_caption_stays_in_view_when_its_table_is_wider_than_a_phone(browse, site_pages):
+    tab = browse(width=375)
+    captions = []
+    for post in site_pages.posts:
+        if site_pages.html(post).select(".bd-article caption"):
+            tab.visit(post)
+            captions += tab.page.evaluate(CAPTIONS_IN_VIEW)
+    assert any(c["scrolls"] for c in captions), captions  # a wide table to test with
+    assert [c for c in captions if not c["inView"]] == []
     tab.check()
