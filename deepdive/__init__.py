@@ -13,6 +13,16 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 TEMPLATES = str(Path(__file__).parent / "templates")
 STATIC = str(Path(__file__).parent / "static")
+PAGE_STYLESHEET = "deepdive-pages.css"
+
+
+def add_page_stylesheet(app: Sphinx) -> None:
+    """Link the one stylesheet of ours a reading page waits for; each module that styles the page
+    asks for it, and Sphinx links it once. It comes after the stylesheets of the extensions it
+    adjusts (sphinx-proof's and myst-nb's, priority 500) and before the site's own
+    (``html_css_files``, 800)."""
+    app.add_css_file(PAGE_STYLESHEET, priority=600)
+
 
 FEATURES = (
     "deepdive.config",

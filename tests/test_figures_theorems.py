@@ -163,7 +163,8 @@ def test_sphinx_proof_styles_are_served_by_the_site(site):
     page = site.html("posts/2024/first/")
     sheets = [link["href"] for link in page.select('link[rel="stylesheet"]')]
     assert any(h.startswith("../../../_static/proof.css") for h in sheets), sheets
-    assert any(h.startswith("../../../_static/deepdive-proof.css") for h in sheets), sheets
+    assert any(h.startswith("../../../_static/deepdive-pages.css") for h in sheets), sheets
+    assert "div.admonition.dd-proof" in (site.outdir / "_static" / "deepdive-pages.css").read_text()
     assert (site.outdir / "_static" / "proof.css").is_file()
     assert not [h for h in sheets if "://" in h or h.startswith("//")]
 

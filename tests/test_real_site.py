@@ -23,6 +23,24 @@ def test_the_build_prints_no_warning_of_any_kind(real_site):
     assert warnings == []
 
 
+def test_a_post_waits_on_one_stylesheet_of_ours_and_none_for_previews_or_print(real_site):
+    page = real_site.html("posts/2024/hamiltonian-monte-carlo/")
+    links = page.select('link[rel="stylesheet"]')
+    blocking = [link["href"].split("?")[0] for link in links if link.get("media", "all") == "all"]
+    ours = [
+        href for href in blocking if href.rsplit("/", 1)[-1].startswith(("deepdive", "previews"))
+    ]
+    # deepdive-pages.css (the extension's) and deepdive.css (the site's own, in conf.py)
+    assert sorted(href.rsplit("/", 1)[-1] for href in ours) == [
+        "deepdive-pages.css",
+        "deepdive.css",
+    ]
+    assert len(blocking) <= 9, blocking  # 13 before the extension's were bundled
+    media = {link["href"].split("?")[0].rsplit("/", 1)[-1]: link.get("media") for link in links}
+    assert media["previews.css"] == "not all"  # previews.js applies it
+    assert media["deepdive-print.css"] == "print"
+
+
 def test_navbar_has_the_sections_and_the_feed(real_site):
     page = real_site.html("archive/")
     assert [a.get_text() for a in page.select(".bd-header .dd-navbar-links a")] == [

@@ -185,8 +185,9 @@ def test_when_every_footnote_has_a_sidenote_the_rule_above_the_list_hides_too(bu
 def test_the_stylesheet_is_linked_and_pages_without_footnotes_are_untouched(build):
     page = build.html("posts/2024/none/")
     assert page.select(".dd-sidenote") == []
-    assert any("sidenotes.css" in link["href"] for link in page.select('link[rel="stylesheet"]'))
-    assert (build.outdir / "_static" / "sidenotes.css").is_file()
+    links = [link["href"] for link in page.select('link[rel="stylesheet"]')]
+    assert any("deepdive-pages.css" in href for href in links), links
+    assert ".dd-sidenote" in (build.outdir / "_static" / "deepdive-pages.css").read_text()
 
 
 def test_feeds_carry_the_ordinary_footnotes_only(build):

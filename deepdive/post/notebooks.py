@@ -42,6 +42,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from sphinx.domains import Domain
 from sphinx.util import logging as sphinx_logging
 
+from deepdive import add_page_stylesheet
 from deepdive.post.frontmatter import split_front_matter
 
 if TYPE_CHECKING:
@@ -376,7 +377,7 @@ def valid_toggle_markup(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
 ) -> None:
     """``html-page-context``: myst-nb puts ``<p>`` titles inside the ``<summary>`` of hidden
-    cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-notebooks.css).
+    cells, which HTML does not allow; a ``<span>`` shows the same (see deepdive-pages.css).
     Its ``aria-label`` ("Toggle hidden content") is dropped, so that a screen reader says what
     the toggle shows ("Show code cell source"), as WCAG's "label in name" asks."""
     body = context.get("body")
@@ -387,7 +388,7 @@ def valid_toggle_markup(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_domain(NotebooksDomain)
-    app.add_css_file("deepdive-notebooks.css")
+    add_page_stylesheet(app)
     app.connect("html-page-context", valid_toggle_markup)
     app.connect("builder-inited", use_notebook_parser)
     app.connect("env-get-outdated", reread_failed)

@@ -34,6 +34,7 @@ from sphinx.locale import get_translation
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
+from deepdive import add_page_stylesheet
 from deepdive.errors import SetupError
 from deepdive.post.sourcelines import inline_lines
 
@@ -540,7 +541,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("deepdive_math_macros", {}, "env", types=(dict,))
     app.add_html_math_renderer(RENDERER, (visit_inline, None), (visit_block, None))
     app.add_css_file("katex/katex.min.css")
-    app.add_css_file("deepdive-math.css")
+    add_page_stylesheet(app)
     app.connect("config-inited", check_config)
     app.connect("builder-inited", start_build)
     # Before other doctree-read handlers, so excerpts they copy carry the typeset HTML.

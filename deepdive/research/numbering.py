@@ -20,6 +20,7 @@ from sphinx.domains import Domain
 from sphinx.domains.std import StandardDomain
 from sphinx.util import logging
 
+from deepdive import add_page_stylesheet
 from deepdive.compat.numbering import supply_numbers
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def use_safe_sphinx_proof(app: Sphinx, config: Config) -> None:
     if "sphinx_proof" in app.extensions:
         domain, _ = _proof_classes()
         app.add_domain(domain, override=True)
-        app.add_css_file("deepdive-proof.css")
+        add_page_stylesheet(app)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

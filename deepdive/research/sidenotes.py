@@ -1,7 +1,7 @@
 """Sidenotes: a copy of each footnote beside its first reference, in the margin on wide screens.
 
 The ordinary footnote list stays in the page, so readers without CSS and narrow screens get plain
-footnotes; ``sidenotes.css`` shows one or the other by screen width. A footnote of plain
+footnotes; ``deepdive-pages.css`` shows one or the other by screen width. A footnote of plain
 paragraphs becomes a ``<span class="dd-sidenote">`` right after its reference (a ``<p>`` may not
 hold an ``<aside>``); one with lists, code or display math becomes an
 ``<aside class="dd-sidenote">`` after the paragraph that refers to it. A reference inside a table,
@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from deepdive import add_page_stylesheet
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
     from sphinx.writers.html5 import HTML5Translator
 
 # Marks footnotes that have a sidenote (and the "footnotes" rule above the list, when all do):
-# on wide screens sidenotes.css hides exactly these.
+# on wide screens deepdive-pages.css hides exactly these.
 SIDENOTED = "dd-sidenoted"
 # Blocks a sidenote may sit in: their right edge is the article's, so the margin is in reach
 # (not block quotes, tables, admonitions or figures, which are padded, boxed or captioned).
@@ -138,5 +140,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         **{name: (skip, None) for name in ("latex", "text", "man", "texinfo")},
     )
     app.add_post_transform(AddSidenotes)
-    app.add_css_file("sidenotes.css")
+    add_page_stylesheet(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

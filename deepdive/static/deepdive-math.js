@@ -3,7 +3,7 @@
 // - one at most a seventh too wide is shrunk to fit (no smaller than MIN_SCALE of its size);
 // - a wider one scrolls sideways, is reachable by keyboard (WCAG 2.1.1, as the theme does for
 //   wide code blocks), and says on which side it continues (data-dd-more, which
-//   deepdive-math.css fades out), updated as it is scrolled.
+//   deepdive-pages.css fades out), updated as it is scrolled.
 // Whether one is too wide changes after the first paint: when KaTeX's fonts arrive, when the
 // window is resized, and when a hidden part of the page (a tab, a dropdown) is shown, so each of
 // those checks again.

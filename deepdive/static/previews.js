@@ -412,6 +412,8 @@
   }
 
   function init() {
+    // The previews' stylesheet is linked with media="not all", so that no page waits for it.
+    for (const sheet of document.querySelectorAll("link[data-dd-deferred]")) sheet.media = "all";
     let found = false;
     for (const scope of document.querySelectorAll(SCOPE)) {
       for (const link of scope.querySelectorAll(TRIGGERS)) {
