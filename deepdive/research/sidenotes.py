@@ -6,7 +6,8 @@ paragraphs becomes a ``<span class="dd-sidenote">`` right after its reference (a
 hold an ``<aside>``); one with lists, code or display math becomes an
 ``<aside class="dd-sidenote">`` after the paragraph that refers to it. A reference inside a table,
 an admonition, a figure, a heading or another footnote gets no sidenote: its footnote stays in
-the list on every screen.
+the list on every screen. Where no sidenote is, ``deepdive-margin.js`` widens into that margin a
+code block or table too wide for the column.
 """
 
 from __future__ import annotations
@@ -141,4 +142,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     )
     app.add_post_transform(AddSidenotes)
     add_page_stylesheet(app)
+    # The margin the sidenotes leave free takes code and tables too wide for the column.
+    app.add_js_file("deepdive-margin.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

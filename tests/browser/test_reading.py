@@ -184,3 +184,53 @@ def test_a_table_caption_stays_in_view_when_its_table_is_wider_than_a_phone(brow
     assert any(c["scrolls"] for c in captions), captions  # a wide table to test with
     assert [c for c in captions if not c["inView"]] == []
     tab.check()
+
+
+# Every code block and table of the page: whether deepdive-margin.js widened it into the margin,
+# how far it still scrolls, and whether it meets a sidenote or leaves the article.
+WIDE_BLOCKS = """() => {
+  const article = document.querySelector('.bd-article').getBoundingClientRect();
+  const notes = [...document.querySelectorAll('.dd-sidenote')].filter((n) => n.offsetParent)
+    .map((n) => n.getBoundingClientRect());
+  const blocks = ".bd-article div[class*='highlight-'] > div.highlight, .bd-article .pst-scrollable-table-container";
+  return [...document.querySelectorAll(blocks)].filter((b) => b.offsetParent).map((block) => {
+    const target = block.closest('.cell_input, .cell_output') || block;
+    const box = target.getBoundingClientRect();
+    const scroller = (e) => e && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+    const scrolls = Math.max(...[block, block.querySelector(':scope > pre'), block.parentElement]
+      .filter(scroller).map((e) => e.scrollWidth - e.clientWidth));
+    return {wide: target.classList.contains('dd-wide'), scrolls, width: box.width,
+            toArticleEdge: article.right - box.right,
+            meetsSidenote: notes.some((n) => n.bottom > box.top && n.top < box.bottom
+                                       && n.left < box.right && n.right > box.left)};
+  });
+}"""
+
+
+def test_code_and_tables_too_wide_for_the_column_use_the_margin_where_no_sidenote_is(
+    browse, site_pages
+):
+    tab = browse(width=1366)
+    blocks = []
+    for post in site_pages.posts:
+        tab.visit(post)
+        blocks += [{**block, "post": post} for block in tab.page.evaluate(WIDE_BLOCKS)]
+    wide = [b for b in blocks if b["wide"]]
+    assert len(wide) >= 10, blocks
+    assert [b for b in wide if b["meetsSidenote"] or b["toArticleEdge"] < 0] == []
+    assert [b for b in wide if b["width"] <= 641] == []  # each is wider than the column
+    # A widened block that still scrolls needs more than the whole margin, and has it (but for
+    # a few pixels; a notebook cell's frame starts further in).
+    for block in blocks:
+        if block["scrolls"] > 1 and block["wide"]:
+            assert block["toArticleEdge"] < 24, block
+    # Nothing that fits the column leaves it.
+    assert [b for b in blocks if b["wide"] and b["scrolls"] <= 1 and b["width"] <= 641] == []
+    tab.check()
+
+
+def test_on_a_phone_no_block_is_widened(browse, site_pages):
+    tab = browse(width=375)
+    tab.visit(site_pages.post)
+    assert [b for b in tab.page.evaluate(WIDE_BLOCKS) if b["wide"]] == []
+    tab.check()
