@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache as memoized
 from pathlib import Path
@@ -211,7 +213,8 @@ def draw_cards(app: Sphinx, exception: Exception | None) -> None:
         return
     records = cache.Records(cache.folder(app) / RECORDS, use=not cache.rebuilding_everything(app))
     folder = font_folder()
-    drawn = kept = 0
+    to_draw: list[tuple[Path, CardText]] = []
+    kept = 0
     for post in published_posts(app.env, include_drafts=app.config.deepdive_show_drafts):
         if not may_have_card(app, post):
             continue
@@ -229,10 +232,18 @@ def draw_cards(app: Sphinx, exception: Exception | None) -> None:
         if card.is_file() and records.hit(post.docname, text.key()):
             kept += 1
             continue
+        to_draw.append((card, text))
+
+    def draw(job: tuple[Path, CardText]) -> None:
+        card, text = job
         cache.write_atomically(card, draw_card(text, folder))
-        drawn += 1
+
+    if to_draw:
+        # Pillow lets go of the GIL while it draws and compresses, so threads share the cores.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            list(pool.map(draw, to_draw))  # list(): a failed card raises here
     records.save()
-    logger.info("deepdive: %d social cards drawn, %d unchanged", drawn, kept)
+    logger.info("deepdive: %d social cards drawn, %d unchanged", len(to_draw), kept)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
