@@ -4,6 +4,7 @@ drawn again only when what it shows changes."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -151,3 +152,17 @@ def test_a_long_title_shrinks_and_a_longer_one_is_cut_inside_the_card(tmp_path):
         # Nothing is drawn in the right margin: every line fits.
         margin = rgb.crop((rgb.width - 60, 0, rgb.width, rgb.height))
         assert margin.getcolors() == [(60 * rgb.height, rgb.getpixel((rgb.width - 1, 0)))], title
+
+
+def test_without_matplotlibs_fonts_the_build_says_what_to_install_or_set(tmp_path):
+    # A matplotlib without its fonts, found first on the path, stands for one that is missing.
+    (tmp_path / "stand-in" / "matplotlib").mkdir(parents=True)
+    (tmp_path / "stand-in" / "matplotlib" / "__init__.py").write_text("", encoding="utf-8")
+    site = write_site(tmp_path / "site", two_posts(), OPENGRAPH)
+    path = os.pathsep.join([str(tmp_path / "stand-in"), os.environ.get("PYTHONPATH", "")])
+    build = sphinx_build(site, None, env={"PYTHONPATH": path})
+    assert build.returncode != 0
+    assert (
+        "pip install matplotlib" in build.output and "deepdive_social_cards = False" in build.output
+    )
+    assert "Traceback" not in build.output

@@ -211,8 +211,17 @@ def draw_cards(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: draw the card of each post whose card is missing or shows old text."""
     if exception or app.builder.format != "html" or not app.config.deepdive_social_cards:
         return
-    records = cache.Records(cache.folder(app) / RECORDS, use=not cache.rebuilding_everything(app))
     folder = font_folder()
+    if folder is None:
+        logger.warning(
+            "social cards are drawn in the DejaVu fonts that come with matplotlib, which is not "
+            "installed here: install it (pip install matplotlib), or set deepdive_social_cards = "
+            "False in conf.py",
+            type="deepdive",
+            subtype="cards",
+        )
+        return
+    records = cache.Records(cache.folder(app) / RECORDS, use=not cache.rebuilding_everything(app))
     to_draw: list[tuple[Path, CardText]] = []
     kept = 0
     for post in published_posts(app.env, include_drafts=app.config.deepdive_show_drafts):

@@ -3,8 +3,8 @@
 // deepdive-pages.css); a code block or table that would scroll sideways in the column is widened
 // into that margin by as much as it needs, unless a sidenote sits beside it. Blocks that fit the
 // column stay in it, and one wider than column and margin together still scrolls, less far.
-// Whether a block fits changes when fonts arrive and when the window is resized, so each of those
-// checks again.
+// Whether a block fits changes when fonts arrive, when the window is resized and when a hidden
+// part of the page opens, so each of those checks again.
 (() => {
   const BLOCKS = ".bd-article div[class*='highlight-'] > div.highlight, .bd-article .pst-scrollable-table-container";
   const GAP = 8; // px kept free between a widened block and the article's edge
@@ -65,6 +65,8 @@
     widen();
     window.addEventListener("resize", later, { passive: true });
     window.addEventListener("load", later);
+    // A hidden notebook cell or dropdown that opens may hold a block that is too wide.
+    document.addEventListener("toggle", later, true);
     if (document.fonts) document.fonts.ready.then(later);
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
