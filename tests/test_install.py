@@ -85,7 +85,9 @@ def run_make(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         capture_output=True,
         text=True,
         env={**inherited, **(env or {})},
-        timeout=60,
+        # Only a guard against a hang: with four busy processes on 2 cores, a nested make test that
+        # starts pytest took over 60 s.
+        timeout=600,
     )
 
 
@@ -368,6 +370,7 @@ def test_make_test_fails_when_pytest_collects_no_test():
     result = run_make(
         "test",
         *this_venv_as_made(),
+        "TEST_WORKERS=0",  # one pytest process: what is tested is make's reading of its exit code
         "PYTEST_ARGS=-p no:cacheprovider -q tests/test_install.py -k no_test_has_this_name",
     )
     assert result.returncode != 0
@@ -393,7 +396,7 @@ def test_make_serve_serves_the_built_site_on_localhost(tmp_path):
         start_new_session=True,  # make and the server it starts: one process group to stop
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a guard: it answers as soon as it is up
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/posts/", timeout=2) as page:

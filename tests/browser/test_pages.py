@@ -40,7 +40,7 @@ def test_the_404_page_offers_search_and_the_archive_at_any_depth(tab, site_pages
     tab.page.locator("#dd-not-found-q").fill("Hamiltonian")
     tab.page.locator(".dd-search-form button").click()
     expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
-        "found", timeout=10_000
+        "found", timeout=30_000
     )
     expect(tab.page.locator("#search-results li").first).to_be_visible()
     assert "search" in tab.page.url and "q=Hamiltonian" in tab.page.url
@@ -124,7 +124,7 @@ def test_search_lists_the_one_post_that_contains_a_word(tab, site_pages):
     word, post = word_only_in(site_pages)
     tab.visit(f"search/?q={word}")
     expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
-        "found", timeout=10_000
+        "found", timeout=30_000
     )
     tab.page.wait_for_load_state(
         "networkidle"
@@ -197,7 +197,7 @@ def test_an_equation_shown_by_opening_a_dropdown_is_reachable_when_too_wide(brow
 def test_a_search_summary_reads_a_formula_as_shown_without_its_tex(tab):
     tab.visit("search/?q=leapfrog")
     expect(tab.page.locator("#search-results .search-summary")).to_contain_text(
-        "found", timeout=10_000
+        "found", timeout=30_000
     )
     tab.page.wait_for_load_state("networkidle")  # each summary is fetched from its post
     summaries = tab.page.locator("#search-results p.context").all_inner_texts()
