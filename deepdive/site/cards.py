@@ -139,17 +139,18 @@ def card_meta(
     post = get_posts(app.env).get(pagename)
     if "body" not in context or post is None:
         return
-    if has_card(app, post):
+    card = has_card(app, post)
+    if card:
+        byline = card_text(app, post).byline.replace(" · ", ", ")
         context["meta"] = {
             **(context.get("meta") or {}),
             "og:image": card_url(app, pagename),
             "og:image:type": "image/png",
             "og:image:width": str(WIDTH),
             "og:image:height": str(HEIGHT),
-            "og:image:alt": f"{post.title}: {app.config.project}, "
-            + card_text(app, post).byline.replace(" · ", ", "),
+            "og:image:alt": f"{post.title}: {app.config.project}, {byline}",
         }
-    if "sphinxext.opengraph" in app.extensions and (post.image or has_card(app, post)):
+    if "sphinxext.opengraph" in app.extensions and (post.image or card):
         context["metatags"] = (
             context.get("metatags", "")
             + '<meta name="twitter:card" content="summary_large_image">\n'
