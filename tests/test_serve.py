@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deepdive.tools.serve import main, serve_site
+from deepdive.tools.serve import main, make_server, serve_site
 
 HOME = '<link rel="canonical" href="https://user.github.io/blog/"><p>home</p>'
 
@@ -65,3 +65,21 @@ def test_a_port_already_in_use_is_one_line_naming_another(site, capsys):
     error = capsys.readouterr().err
     assert f"Cannot serve at 127.0.0.1:{port}" in error and "PORT=" in error
     assert "Traceback" not in error
+
+
+def test_a_browser_that_hangs_up_mid_answer_is_no_traceback_but_a_real_fault_is(site, capsys):
+    httpd = make_server(site)
+    try:
+        for hang_up in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+            try:
+                raise hang_up
+            except ConnectionError:
+                httpd.handle_error(None, ("127.0.0.1", 50000))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a fault of ours")
+        except ValueError:
+            httpd.handle_error(None, ("127.0.0.1", 50000))
+        assert "ValueError: a fault of ours" in capsys.readouterr().err
+    finally:
+        httpd.server_close()

@@ -63,6 +63,17 @@ class SiteHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser that stops loading (a new page, a closed tab) closes its connection while we
+        # write; that is normal traffic, not a fault worth a traceback in the author's terminal.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @dataclass(frozen=True)
 class Server:
     origin: str  # http://127.0.0.1:PORT
@@ -78,14 +89,13 @@ def make_server(
     port: int = 0,
     quiet: bool = True,
     base: str | Callable[[str], str] | None = None,
-) -> ThreadingHTTPServer:
+) -> SiteServer:
     """An http server for ``outdir`` under the path it has in production, or under ``base``: a
     path, or a function of the server's origin (``http://127.0.0.1:PORT``) that gives one."""
     handler = type("Handler", (SiteHandler,), {"quiet": quiet})
-    httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(outdir)))
+    httpd = SiteServer((host, port), functools.partial(handler, directory=str(outdir)))
     origin = f"http://{host}:{httpd.server_address[1]}"
     handler.base = base(origin) if callable(base) else base or published_path(outdir)
-    httpd.daemon_threads = True
     httpd.site_base = handler.base  # type: ignore[attr-defined]
     return httpd
 

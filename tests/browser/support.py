@@ -174,12 +174,15 @@ class Tab:
     failed_requests: list[tuple[str, str | None]] = field(default_factory=list)
     expected_status: dict[str, int] = field(default_factory=dict)
     checked: bool = True
+    visits: int = 0  # pages opened so far; a request remembers the visit it belongs to
+    visit_of: dict[Any, int] = field(default_factory=dict)
 
     def visit(self, page: str = "", status: int = 200) -> Any:
         """Open ``page`` (site-relative), wait until the network is quiet, return the response."""
         url = self.server.url(page)
         self.expected_status[url] = status
         self.checked = False
+        self.visits += 1
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.status == status, (
             f"{url} answered {response and response.status}, expected {status}"
@@ -207,6 +210,7 @@ class Tab:
         self.page.on(
             "pageerror", lambda error: self.problems.append(f"uncaught exception: {error}")
         )
+        self.page.on("request", self.on_request)
         self.page.on("response", self.on_response)
         self.page.on("requestfailed", self.on_request_failed)
 
@@ -228,7 +232,12 @@ class Tab:
         if response.status >= 400 and self.expected_status.get(response.url) != response.status:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
+    def on_request(self, request: Any) -> None:
+        self.visit_of[request] = self.visits
+
     def on_request_failed(self, request: Any) -> None:
+        if request.failure == "net::ERR_ABORTED" and self.visit_of.get(request, 0) < self.visits:
+            return  # the browser dropped a request of the page it left (e.g. a late favicon)
         self.failed_requests.append((request.url, request.failure))
 
     def foreign_requests(self) -> list[str]:
