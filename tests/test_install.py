@@ -366,15 +366,36 @@ def this_venv_as_made() -> list[str]:
     ]
 
 
-def test_make_test_fails_when_pytest_collects_no_test():
-    result = run_make(
+def make_test_collecting_nothing(builddir: Path) -> subprocess.CompletedProcess:
+    return run_make(
         "test",
         *this_venv_as_made(),
+        f"BUILDDIR={builddir}",  # not this project's: its tests folder holds this run's sites
         "TEST_WORKERS=0",  # one pytest process: what is tested is make's reading of its exit code
         "PYTEST_ARGS=-p no:cacheprovider -q tests/test_install.py -k no_test_has_this_name",
     )
+
+
+def test_make_test_fails_when_pytest_collects_no_test(tmp_path):
+    result = make_test_collecting_nothing(tmp_path)
     assert result.returncode != 0
     assert "make test: pytest collected no test" in result.stderr
+
+
+def test_make_test_deletes_the_sites_of_ended_runs_and_leaves_a_running_one_alone(tmp_path):
+    ended = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
+    runs = tmp_path / "tests"
+    for pid in (int(ended.stdout), os.getpid()):
+        (runs / f"run-{pid}" / "popen-gw0" / "site").mkdir(parents=True)
+        (runs / f"run-{pid}" / "popen-gw0" / "site" / "index.html").write_text("<p>built</p>")
+    make_test_collecting_nothing(tmp_path)
+    assert not (runs / f"run-{int(ended.stdout)}").exists()  # moved aside at once
+    assert (runs / f"run-{os.getpid()}" / "popen-gw0" / "site" / "index.html").exists()
+    # Deleted in the background: a guard against a hang, not a wait for a time.
+    deadline = time.monotonic() + 120
+    while list(runs.glob("ended-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(runs.glob("ended-*")) == []
 
 
 def free_port() -> int:
