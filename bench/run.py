@@ -174,7 +174,8 @@ def docname(post: corpus.Post, tool: Tool) -> str:
 def count_docs(site: Path, tool: Tool) -> int:
     """Source documents in a site: what a clean build must read."""
     if tool.is_sphinx:
-        return sum(1 for path in site.rglob("*.md") if "_build" not in path.parts)
+        # Parts below the site only: the site itself may sit in a folder called _build.
+        return sum(1 for p in site.rglob("*.md") if "_build" not in p.relative_to(site).parts)
     return sum(1 for folder in ("posts", "pages") for _ in (site / folder).glob("*.md"))
 
 
