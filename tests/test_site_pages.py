@@ -217,3 +217,14 @@ def test_sitemap_robots_and_404(site):
     assert "Sitemap: https://blog.example.org/sitemap.xml" in site.text("robots.txt")
     not_found = site.html("404.html")
     assert not_found.find("link", href=lambda h: h and h.startswith("/_static/")) is not None
+
+
+def test_the_not_found_page_is_only_at_the_root_where_github_pages_looks(site):
+    # GitHub Pages answers every unknown address with /404.html and status 404; a 404/index.html
+    # would make /404/ a page that says "not found" with status 200.
+    assert site.html("404.html").find("h1").get_text(strip=True)
+    assert not (site.outdir / "404").exists()
+    again = sphinx_build(site.srcdir)  # Sphinx writes the page on every build, to 404/ again
+    assert again.returncode == 0, again.output
+    assert (site.outdir / "404.html").is_file()
+    assert not (site.outdir / "404").exists()

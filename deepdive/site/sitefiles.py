@@ -3,7 +3,7 @@ meta tag."""
 
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -45,16 +45,28 @@ def write_site_files(app: Sphinx, exception: Exception | None) -> None:
         lines.append(f"Sitemap: {urljoin(app.config.html_baseurl, 'sitemap.xml')}")
     (outdir / "robots.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     record_output(app, outdir / "robots.txt")
-    not_found = outdir / "404" / "index.html"
-    if not_found.exists():
-        # GitHub Pages serves /404.html for every missing path; sphinx-notfound-page made its
-        # links absolute, so the same file works at any depth.
-        shutil.copyfile(not_found, outdir / "404.html")
-        record_output(app, outdir / "404.html")
+    move_not_found_page(app, outdir)
     cname = app.config.deepdive_cname
     if cname:
         (outdir / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
         record_output(app, outdir / "CNAME")
+
+
+def move_not_found_page(app: Sphinx, outdir: Path) -> None:
+    """GitHub Pages answers every missing path with the root's ``404.html`` and status 404, but
+    the dirhtml builder writes the page to ``404/index.html``, where ``/404/`` would answer 200 (a
+    page that says "not found" and a status that says found). The page moves to the root;
+    sphinx-notfound-page made its links absolute, so it works at any depth. Sphinx writes it again
+    on every build, generated or not, so it is moved again each time."""
+    config = app.config
+    pagename = config.notfound_pagename if "notfound_pagename" in config else "404"
+    written = Path(app.builder.get_outfilename(pagename))
+    if written.name != "index.html" or not written.exists():
+        return  # the html builder writes 404.html at the root itself
+    os.replace(written, outdir / "404.html")
+    record_output(app, outdir / "404.html")
+    if not any(written.parent.iterdir()):
+        written.parent.rmdir()
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
