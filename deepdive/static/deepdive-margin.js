@@ -1,12 +1,15 @@
-// Deep Dives: code and tables wider than the text column use the margin beside it. On a wide
-// screen a post with sidenotes has a margin on its right (--dd-sidenote-gutter, see
-// deepdive-pages.css); a code block or table that would scroll sideways in the column is widened
-// into that margin by as much as it needs, unless a sidenote sits beside it. Blocks that fit the
-// column stay in it, and one wider than column and margin together still scrolls, less far.
+// Deep Dives: code and tables wider than the text column, and figures the author marks wide, use
+// the margin beside it. On a wide screen a post with sidenotes has a margin on its right
+// (--dd-sidenote-gutter, see deepdive-pages.css); a code block or table that would scroll sideways
+// in the column is widened into that margin by as much as it needs, and a figure with the class
+// "wide" (or Jupyter Book's "full-width") by all of it, unless a sidenote sits beside it. Blocks
+// that fit the column stay in it, and one wider than column and margin together still scrolls,
+// less far.
 // Whether a block fits changes when fonts arrive, when the window is resized and when a hidden
 // part of the page opens, so each of those checks again.
 (() => {
   const BLOCKS = ".bd-article div[class*='highlight-'] > div.highlight, .bd-article .pst-scrollable-table-container";
+  const MARKED = ".bd-article figure:is(.wide, .full-width)";
   const GAP = 8; // px kept free between a widened block and the article's edge
 
   // How far a block scrolls: its <pre>, or itself, or (a notebook's output) its parent scrolls.
@@ -33,7 +36,7 @@
     const article = document.querySelector(".bd-article");
     if (!article) return;
     const gutter = parseFloat(getComputedStyle(article).paddingRight) || 0;
-    const blocks = [...document.querySelectorAll(BLOCKS)];
+    const blocks = [...document.querySelectorAll(`${BLOCKS}, ${MARKED}`)];
     for (const block of document.querySelectorAll(".dd-wide")) {
       block.classList.remove("dd-wide");
       block.style.removeProperty("--dd-wide-by");
@@ -43,7 +46,7 @@
     if (!sidenotes.length || gutter <= GAP) return;
     // Top to bottom: a widened block loses its scrollbar, which moves what follows it up.
     for (const block of blocks) {
-      const needed = overflow(block);
+      const needed = block.matches(MARKED) ? Infinity : overflow(block);
       const target = widened(block);
       if (needed <= 1 || !block.offsetParent || target.classList.contains("dd-wide")) continue;
       if (besideASidenote(target, sidenotes)) continue;

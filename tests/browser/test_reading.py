@@ -1,7 +1,7 @@
 """Reading comfort on the real site: a footnote's mark is not a citation's, prose is hyphenated
 (code and math never), listings keep the measure of a post, a code block beside a sidenote stays
-with its text, reference lists keep their hanging indent, and a wide table's caption stays in
-view."""
+with its text, reference lists keep their hanging indent, a wide table's caption stays in view,
+and a figure marked wide uses the margin."""
 
 from __future__ import annotations
 
@@ -234,3 +234,44 @@ def test_on_a_phone_no_block_is_widened(browse, site_pages):
     tab.visit(site_pages.post)
     assert [b for b in tab.page.evaluate(WIDE_BLOCKS) if b["wide"]] == []
     tab.check()
+
+
+# Each figure of the page, and whether the author marked it wide.
+FIGURES = """() => {
+  const article = document.querySelector('.bd-article').getBoundingClientRect();
+  const notes = [...document.querySelectorAll('.dd-sidenote')].filter((n) => n.offsetParent)
+    .map((n) => n.getBoundingClientRect());
+  return [...document.querySelectorAll('.bd-article figure')].map((figure) => {
+    const box = figure.getBoundingClientRect();
+    const image = figure.querySelector('img').getBoundingClientRect();
+    return {marked: figure.matches('.wide, .full-width'), id: figure.id, width: box.width,
+            imageWidth: image.width, toArticleEdge: article.right - box.right,
+            toWindowEdge: innerWidth - image.right,
+            meetsSidenote: notes.some((n) => n.bottom > box.top && n.top < box.bottom
+                                       && n.left < box.right && n.right > box.left)};
+  });
+}"""
+
+
+def test_a_figure_marked_wide_uses_the_margin_on_a_wide_screen_and_fits_a_phone(browse, site_pages):
+    posts = [p for p in site_pages.posts if site_pages.html(p).select(".bd-article figure")]
+    wide, phone = browse(width=1366), browse(width=375)
+    figures = []
+    for post in posts:
+        wide.visit(post)
+        phone.visit(post)
+        both = zip(wide.page.evaluate(FIGURES), phone.page.evaluate(FIGURES), strict=True)
+        figures += [{"post": post, "1366": at_1366, "375": at_375} for at_1366, at_375 in both]
+    marked = [f for f in figures if f["1366"]["marked"]]
+    assert marked, figures  # the sample posts have a figure to test with
+    for figure in marked:
+        at_1366 = figure["1366"]
+        # Column and margin, less the gap kept at the article's edge, picture and all.
+        assert at_1366["width"] > 800 and at_1366["imageWidth"] > 780, figure
+        assert 0 <= at_1366["toArticleEdge"] < 24 and not at_1366["meetsSidenote"], figure
+        assert figure["375"]["toWindowEdge"] >= 0, figure
+    for figure in figures:
+        if not figure["1366"]["marked"]:
+            assert figure["1366"]["width"] <= 641, figure  # figures not marked stay in the column
+    wide.check()
+    phone.check()
