@@ -223,6 +223,7 @@ def test_the_not_found_page_is_only_at_the_root_where_github_pages_looks(site):
     # GitHub Pages answers every unknown address with /404.html and status 404; a 404/index.html
     # would make /404/ a page that says "not found" with status 200.
     assert site.html("404.html").find("h1").get_text(strip=True)
+    assert site.html("404.html").find("link", rel="canonical") is None  # it has no address
     assert not (site.outdir / "404").exists()
     again = sphinx_build(site.srcdir)  # Sphinx writes the page on every build, to 404/ again
     assert again.returncode == 0, again.output

@@ -33,6 +33,9 @@ def site_context(
     context["deepdive_site_licence"] = site_licence(app)
     metadata = app.env.metadata.get(pagename, {})
     context["deepdive_description"] = metadata.get("og:description") or config.deepdive_author_bio
+    if pagename == not_found_pagename(app):
+        # It answers every unknown address: it has no address of its own to call canonical.
+        context["pageurl"] = None
 
 
 def write_site_files(app: Sphinx, exception: Exception | None) -> None:
@@ -52,15 +55,18 @@ def write_site_files(app: Sphinx, exception: Exception | None) -> None:
         record_output(app, outdir / "CNAME")
 
 
+def not_found_pagename(app: Sphinx) -> str:
+    config = app.config
+    return config.notfound_pagename if "notfound_pagename" in config else "404"
+
+
 def move_not_found_page(app: Sphinx, outdir: Path) -> None:
     """GitHub Pages answers every missing path with the root's ``404.html`` and status 404, but
     the dirhtml builder writes the page to ``404/index.html``, where ``/404/`` would answer 200 (a
     page that says "not found" and a status that says found). The page moves to the root;
     sphinx-notfound-page made its links absolute, so it works at any depth. Sphinx writes it again
     on every build, generated or not, so it is moved again each time."""
-    config = app.config
-    pagename = config.notfound_pagename if "notfound_pagename" in config else "404"
-    written = Path(app.builder.get_outfilename(pagename))
+    written = Path(app.builder.get_outfilename(not_found_pagename(app)))
     if written.name != "index.html" or not written.exists():
         return  # the html builder writes 404.html at the root itself
     os.replace(written, outdir / "404.html")
