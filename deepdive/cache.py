@@ -17,6 +17,13 @@ describes that file. Never other packages' private attributes.
 The rule: an entry is used only when its key equals the key computed now. A build that writes
 every document page again (a clean build, ``-E``, ``-a``, or a change every page depends on) uses
 no entry at all (:func:`rebuilding_everything`); it still records entries for the next build.
+
+One exception, when asked for: the folder the ``DEEPDIVE_SHARED_CACHE`` environment variable names
+holds the two caches whose entries depend on nothing of one site (compiled templates, keyed by the
+template's source and Jinja's and Python's versions; icon-font subsets, keyed by the code points and
+the installed distributions). Every build that names it, clean ones and other sites' included,
+uses them: a CI job that keeps one folder between runs, or an author with several blogs, compiles
+the theme's templates once. The test suite names one per run.
 """
 
 from __future__ import annotations
@@ -44,9 +51,19 @@ DOCUMENT_PAGES = "deepdive-document-pages.json"
 _BUILD_STATE = "_deepdive_cache_build"
 
 
+SHARED = "DEEPDIVE_SHARED_CACHE"
+
+
 def folder(app: Sphinx) -> Path:
     """The folder every cache lives in: the doctree folder."""
     return Path(app.doctreedir)
+
+
+def shared_folder() -> Path | None:
+    """The folder ``DEEPDIVE_SHARED_CACHE`` names, for entries any site's build may use (see the
+    module's documentation), or None: then those caches live beside the doctrees too."""
+    named = os.environ.get(SHARED, "")
+    return Path(named) if named else None
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

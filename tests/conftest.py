@@ -243,6 +243,26 @@ def shared_by_workers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """Every build of this run shares one folder of compiled templates and icon-font subsets
+    (``DEEPDIVE_SHARED_CACHE``, as a CI job may keep one): compiling the theme's templates and
+    cutting its fonts for each new test site was a third of a small build. Tests of the caches
+    that live beside the doctrees turn it off (:func:`no_shared_cache`)."""
+    from deepdive.cache import SHARED
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SHARED, str(shared_by_workers(tmp_path_factory) / "deepdive-shared-cache"))
+        yield
+
+
+@pytest.fixture
+def no_shared_cache(monkeypatch):
+    from deepdive.cache import SHARED
+
+    monkeypatch.delenv(SHARED)
+
+
 @contextmanager
 def held(lock: Path):
     """Wait until no other worker holds ``lock``, then hold it for the block."""

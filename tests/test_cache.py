@@ -40,6 +40,8 @@ FILES = {
         tags="[numerics]",
     ),
 }
+# These are the caches beside the doctrees, without the test run's shared folder.
+pytestmark = pytest.mark.usefixtures("no_shared_cache")
 RECORDS = [SIGNATURES, "deepdive-feed-signatures.json", "deepdive-icon-names.json"]
 FONT = "fa-solid-900.woff2"
 

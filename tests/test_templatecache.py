@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import post, sphinx_build, write_site
 
 from deepdive.pipeline.templatecache import FOLDER
 
+# These are the caches beside the doctrees, without the test run's shared folder.
+pytestmark = pytest.mark.usefixtures("no_shared_cache")
 LAYOUT = (
     '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition NUMBER</p>{% endblock %}'
 )

@@ -7,7 +7,7 @@ checksum of its source, and refuses bytecode of another Jinja or Python version;
 written atomically. The folder is :mod:`deepdive.cache`'s; a build with a fresh environment (a
 clean build, ``-E``) compiles every template again and stores the result. ``-a`` alone reuses
 them: Sphinx says it writes everything only once pages are being written, and the key is the
-template's source.
+template's source. In the folder ``DEEPDIVE_SHARED_CACHE`` names, every build uses them.
 """
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ def cache_compiled_templates(app: Sphinx) -> None:
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is None or environment.bytecode_cache is not None:
         return
-    folder = cache.folder(app) / FOLDER
+    shared = cache.shared_folder()
+    folder = (shared or cache.folder(app)) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    environment.bytecode_cache = ForgivingBytecodeCache(str(folder), use=not app.fresh_env_used)
+    use = shared is not None or not app.fresh_env_used
+    environment.bytecode_cache = ForgivingBytecodeCache(str(folder), use=use)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

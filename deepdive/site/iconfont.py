@@ -99,7 +99,8 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: Sphinx copied the theme's full fonts again; replace them with subsets.
 
     Subsets are cached beside the doctrees by the set of code points and the installed
-    distributions (the theme's version names its fonts), so an incremental build only copies bytes.
+    distributions (the theme's version names its fonts), so an incremental build only copies bytes;
+    in the folder ``DEEPDIVE_SHARED_CACHE`` names, every build uses them, and other sites' stay.
     """
     if exception or app.builder.format != "html" or app.config.html_theme != "pydata_sphinx_theme":
         return
@@ -110,12 +111,13 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
     names = cache.Records(cache.folder(app) / "deepdive-icon-names.json", use=use)
     points = used_code_points(outdir, names)
     key = cache.signature([sorted(points), cache.installed_distributions()])[:16]
-    subsets = cache.folder(app) / "deepdive-icon-fonts"
+    shared = cache.shared_folder()
+    subsets = (shared or cache.folder(app)) / "deepdive-icon-fonts"
     for original in sorted(theme_fonts().glob("*.woff2")):
         cached = subsets / key / original.name
-        if not use or not cached.is_file():
+        if not (use or shared) or not cached.is_file():
             cache.write_atomically(cached, subset_font(original, points))
         shutil.copyfile(cached, outdir / FONT_FOLDER / original.name)
-    for other in subsets.iterdir() if subsets.is_dir() else ():
+    for other in subsets.iterdir() if subsets.is_dir() and not shared else ():
         if other.name != key:
             shutil.rmtree(other, ignore_errors=True)  # subsets for icons no longer in use
