@@ -356,3 +356,17 @@ def test_zizmor_reports_nothing():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout, result.stdout
+
+
+def test_a_push_of_posts_alone_skips_the_suite_and_everything_else_runs_it(build):
+    job = build["jobs"]["build"]
+    (changes,) = [s for s in steps(job) if s.get("id") == "changes"]
+    (test,) = [s for s in steps(job) if s.get("run") == "make test"]
+    assert changes["if"] == "github.event_name == 'push'"  # a pull request always runs the suite
+    assert "deepdive/tools/contentonly.py" in changes["run"]
+    assert test["if"] == "steps.changes.outputs.only_content != 'true'"
+    assert steps(job).index(changes) < steps(job).index(test)
+    # The strict build and the link check still run on every push.
+    for command in ("make html", ".venv/bin/python -m deepdive.tools.linkcheck _build/html"):
+        (step,) = [s for s in steps(job) if command in s.get("run", "")]
+        assert "if" not in step
