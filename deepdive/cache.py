@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deepdive.compat.sphinx_assets import describe_asset
+from deepdive.errors import SetupError
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -60,10 +61,24 @@ def folder(app: Sphinx) -> Path:
 
 
 def shared_folder() -> Path | None:
-    """The folder ``DEEPDIVE_SHARED_CACHE`` names, for entries any site's build may use (see the
-    module's documentation), or None: then those caches live beside the doctrees too."""
+    """The folder ``DEEPDIVE_SHARED_CACHE`` names, made if need be, for entries any site's build
+    may use (see the module's documentation), or None: then those caches live beside the doctrees
+    too. A name that cannot be a folder this build writes to is an error that says so."""
     named = os.environ.get(SHARED, "")
-    return Path(named) if named else None
+    if not named:
+        return None
+    shared = Path(named).expanduser()
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        problem = None if os.access(shared, os.W_OK | os.X_OK) else "it cannot be written to"
+    except OSError as error:
+        problem = error.strerror.lower() if error.strerror else str(error)
+    if problem:
+        raise SetupError(
+            f"{SHARED}={named} names no folder this build can keep its cache in ({problem}): "
+            "name a folder you can write to, or unset it"
+        )
+    return shared
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

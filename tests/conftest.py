@@ -260,7 +260,7 @@ def shared_cache(tmp_path_factory):
 def no_shared_cache(monkeypatch):
     from deepdive.cache import SHARED
 
-    monkeypatch.delenv(SHARED)
+    monkeypatch.delenv(SHARED, raising=False)
 
 
 @contextmanager

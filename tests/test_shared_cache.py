@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import post, sphinx_build, write_site
+from test_build import make_html
+from test_templatecache import LAYOUT
 
 from deepdive.cache import SHARED
 from deepdive.pipeline.templatecache import FOLDER as TEMPLATES
+from deepdive.site.iconfont import FONT_FOLDER as FONTS
+from deepdive.site.iconfont import SUBSETS
 
-FONTS = "_static/vendor/fontawesome/webfonts"
 MUSIC = '<i class="fa-solid fa-music"></i>'
 
 
@@ -36,7 +39,7 @@ def test_another_site_s_clean_build_uses_what_the_first_one_stored(tmp_path, sha
     first = built(write_site(tmp_path / "one", {"posts/2024/a.md": post(title="One")}))
     stored = times(shared)
     assert any(name.startswith(f"{TEMPLATES}/") for name in stored)
-    assert any(name.startswith("deepdive-icon-fonts/") for name in stored)
+    assert any(name.startswith(f"{SUBSETS}/") for name in stored)
 
     second = built(write_site(tmp_path / "two", {"posts/2024/b.md": post(title="Two")}))
     # Nothing stored was made again (the site's own templates, at another path, are added).
@@ -55,16 +58,31 @@ def test_a_template_changed_between_clean_builds_is_compiled_again(tmp_path, sha
     )
     layout = srcdir / "_extra/layout.html"
     layout.parent.mkdir()
-    page = (
-        '{% extends "!layout.html" %}{% block footer %}{{ super() }}<p>Edition N</p>{% endblock %}'
-    )
-    layout.write_text(page.replace("N", "1"))
+    layout.write_text(LAYOUT.replace("NUMBER", "1"))
     assert "Edition 1" in built(srcdir).text("posts/2024/a/index.html")
-    layout.write_text(page.replace("N", "2"))
+    layout.write_text(LAYOUT.replace("NUMBER", "2"))
     assert "Edition 2" in built(srcdir, "-E").text("posts/2024/a/index.html")
 
 
 def test_the_subsets_of_a_site_with_other_icons_stay(tmp_path, shared):
     built(write_site(tmp_path / "one", {"posts/2024/a.md": post(body=f"Listen.\n\n{MUSIC}\n")}))
     built(write_site(tmp_path / "two", {"posts/2024/a.md": post()}))
-    assert len(list((shared / "deepdive-icon-fonts").iterdir())) == 2
+    assert len(list((shared / SUBSETS).iterdir())) == 2
+
+
+@pytest.mark.parametrize("named", ["a-file", "a-file/cache"])
+def test_a_shared_cache_that_cannot_be_a_folder_is_one_line_that_says_so(tmp_path, named):
+    (tmp_path / "a-file").write_text("not a folder")
+    srcdir = write_site(tmp_path / "site", {"posts/2024/a.md": post()})
+    built = make_html(srcdir, env={SHARED: str(tmp_path / named)})
+    assert built.returncode == 2
+    assert f"{SHARED}={tmp_path / named} names no folder" in built.output, built.output
+    assert "unset it" in built.output
+    assert "Traceback" not in built.output and "report this error" not in built.output
+
+
+def test_a_shared_cache_may_be_named_from_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(SHARED, "~/.cache/deepdive")
+    built(write_site(tmp_path / "site", {"posts/2024/a.md": post()}))
+    assert any((tmp_path / "home/.cache/deepdive" / TEMPLATES).glob("*.cache"))

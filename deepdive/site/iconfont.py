@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 FONT_FOLDER = Path("_static/vendor/fontawesome/webfonts")
 THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
+SUBSETS = "deepdive-icon-fonts"  # the cache's folder: a folder per set of code points
 # `.fa-magnifying-glass,.fa-search{--fa:"\f002"}` in the theme's stylesheet: classes -> code point.
 _ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"\\([0-9a-f]+)"')
 # `--pst-icon-info-circle:""`: glyphs the theme's CSS puts in ::before/::after content.
@@ -112,12 +113,13 @@ def shrink_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
     points = used_code_points(outdir, names)
     key = cache.signature([sorted(points), cache.installed_distributions()])[:16]
     shared = cache.shared_folder()
-    subsets = (shared or cache.folder(app)) / "deepdive-icon-fonts"
+    subsets = (shared or cache.folder(app)) / SUBSETS
     for original in sorted(theme_fonts().glob("*.woff2")):
         cached = subsets / key / original.name
-        if not (use or shared) or not cached.is_file():
+        if (not use and shared is None) or not cached.is_file():
             cache.write_atomically(cached, subset_font(original, points))
         shutil.copyfile(cached, outdir / FONT_FOLDER / original.name)
-    for other in subsets.iterdir() if subsets.is_dir() and not shared else ():
-        if other.name != key:
-            shutil.rmtree(other, ignore_errors=True)  # subsets for icons no longer in use
+    if shared is None and subsets.is_dir():  # a shared folder holds other sites' subsets too
+        for other in subsets.iterdir():
+            if other.name != key:
+                shutil.rmtree(other, ignore_errors=True)  # subsets for icons no longer in use
