@@ -364,6 +364,7 @@ def test_a_push_of_posts_alone_skips_the_suite_and_everything_else_runs_it(build
     (test,) = [s for s in steps(job) if s.get("run") == "make test"]
     assert changes["if"] == "github.event_name == 'push'"  # a pull request always runs the suite
     assert "deepdive/tools/contentonly.py" in changes["run"]
+    assert "--no-renames" in changes["run"]  # code moved into posts/ is listed where it left
     assert test["if"] == "steps.changes.outputs.only_content != 'true'"
     assert steps(job).index(changes) < steps(job).index(test)
     # The strict build and the link check still run on every push.

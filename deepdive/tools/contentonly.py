@@ -6,7 +6,10 @@ what was written; the test suite tests the platform's code, which such a push le
 tested, so CI publishes it without running the suite again (the weekly workflow still runs it).
 Anything else, or a list that cannot be known (a new branch, a forced push), runs the suite.
 
-    git diff --name-only BEFORE HEAD | python deepdive/tools/contentonly.py   # exit 0: only content
+    git diff --name-only --no-renames BEFORE HEAD | python deepdive/tools/contentonly.py
+
+exits 0 when the push is content only. Without ``--no-renames``, a file moved from ``deepdive/``
+into ``posts/`` would be listed by its new name alone.
 
 Run by path before anything is installed: it imports nothing outside the standard library.
 """
