@@ -243,7 +243,7 @@ FIGURES = """() => {
     .map((n) => n.getBoundingClientRect());
   return [...document.querySelectorAll('.bd-article figure')].map((figure) => {
     const box = figure.getBoundingClientRect();
-    const image = figure.querySelector('img').getBoundingClientRect();
+    const image = (figure.querySelector('img, svg, object') || figure).getBoundingClientRect();
     return {marked: figure.matches('.wide, .full-width'), id: figure.id, width: box.width,
             imageWidth: image.width, toArticleEdge: article.right - box.right,
             toWindowEdge: innerWidth - image.right,
