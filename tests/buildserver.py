@@ -11,7 +11,7 @@ Python itself starts (``PYTHON*`` variables) or where temporary files go are not
 :func:`can_serve`).
 
 Protocol: one JSON request per line on stdin (module, argv, cwd, env, stdout and stderr file
-paths), one JSON reply per line on stdout (the child's exit code).
+paths, which may be the same file), one JSON reply per line on stdout (the child's exit code).
 """
 
 from __future__ import annotations
@@ -151,9 +151,13 @@ def become(request: dict) -> None:
     os.dup2(null, 0)
     os.close(null)
     sys.stdin = standard_stream(0, "r")
+    # One file for both streams (stderr=STDOUT) is opened once, so they share its offset.
+    opened = {}
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(target, fd)
+        if path not in opened:
+            opened[path] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(opened[path], fd)
+    for target in opened.values():
         os.close(target)
     sys.stdout, sys.stderr = standard_stream(1, "w"), standard_stream(2, "w")
     sys.argv = [request["module"], *request["argv"]]

@@ -87,12 +87,32 @@ def sphinx_build(
     run_env = {**os.environ, **(env or {})}
     if "DEEPDIVE_DRAFTS" not in (env or {}):
         run_env.pop("DEEPDIVE_DRAFTS", None)
-    if buildserver.can_serve(env or {}):
-        returncode, stdout, stderr = BUILD_SERVER.run(command[2], command[3:], srcdir, run_env)
-    else:
-        result = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=srcdir)
-        returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
-    return Build(returncode, stdout + stderr, srcdir, outdir)
+    returncode, output = run_module(command[2:], srcdir, run_env, changed=env or {})
+    return Build(returncode, output, srcdir, outdir)
+
+
+def run_module(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    changed: dict,
+    new_process: bool = False,
+    interleaved: bool = False,
+) -> tuple[int, str]:
+    """Run ``python -m <argv>`` in ``cwd`` with ``env``; return its exit code and its output:
+    stdout then stderr, or both as printed if ``interleaved``. It is a fork of the build server,
+    unless ``changed`` (the variables set for this run) alters how Python starts or ``new_process``
+    is asked for: a test of what a process does as it starts or ends."""
+    if new_process or not buildserver.can_serve(changed):
+        command = [sys.executable, "-m", *argv]
+        streams = {
+            "stdout": subprocess.PIPE,
+            "stderr": subprocess.STDOUT if interleaved else subprocess.PIPE,
+        }
+        result = subprocess.run(command, **streams, text=True, env=env, cwd=cwd)
+        return result.returncode, result.stdout + (result.stderr or "")
+    returncode, stdout, stderr = BUILD_SERVER.run(argv[0], argv[1:], cwd, env, interleaved)
+    return returncode, stdout + stderr
 
 
 class BuildServer:
@@ -104,11 +124,13 @@ class BuildServer:
         self.process: subprocess.Popen | None = None
         self.folder = Path()
 
-    def run(self, module: str, argv: list[str], cwd: Path, env: dict[str, str]):
-        """Run ``python -m module *argv`` in ``cwd`` with ``env``; return (code, stdout, stderr)."""
+    def run(self, module: str, argv: list[str], cwd: Path, env: dict[str, str], interleaved=False):
+        """Run ``python -m module *argv`` in ``cwd`` with ``env``; return (code, stdout, stderr),
+        or (code, both as printed, "") if ``interleaved``."""
         if self.process is None or self.process.poll() is not None:
             self.start()
-        stdout, stderr = self.folder / "stdout", self.folder / "stderr"
+        stdout = self.folder / "stdout"
+        stderr = stdout if interleaved else self.folder / "stderr"
         request = {"module": module, "argv": argv, "cwd": str(cwd), "env": env}
         request |= {"stdout": str(stdout), "stderr": str(stderr)}
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -118,7 +140,7 @@ class BuildServer:
             log = (self.folder / "server.log").read_text(encoding="utf-8", errors="replace")
             raise RuntimeError(f"the build server stopped; its output:\n{log}")
         read = lambda path: path.read_text(encoding="utf-8", errors="backslashreplace")  # noqa: E731
-        return json.loads(reply)["returncode"], read(stdout), read(stderr)
+        return json.loads(reply)["returncode"], read(stdout), "" if interleaved else read(stderr)
 
     def start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="deepdive-buildserver-"))

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Build, post, write_site
+from conftest import Build, post, run_module, write_site
 
 from deepdive.pipeline import command as deepdive_build
 
@@ -24,15 +24,20 @@ def make_html_command(*extra: str, module: str = "deepdive.pipeline") -> list[st
 
 
 def make_html(
-    srcdir: Path, *extra: str, env: dict | None = None, module: str = "deepdive.pipeline"
+    srcdir: Path,
+    *extra: str,
+    env: dict | None = None,
+    module: str = "deepdive.pipeline",
+    new_process: bool = False,
 ) -> Build:
-    """What `make html` runs, in the site's folder (or plain sphinx-build: ``module="sphinx"``)."""
+    """What `make html` runs, in the site's folder (or plain sphinx-build: ``module="sphinx"``),
+    forked from the build server unless ``new_process`` is asked for."""
     command = make_html_command(*extra, module=module)
     run_env = {**os.environ, **(env or {})}
     # pytest names the running test and phase here; a user's shell has nothing like it.
     run_env.pop("PYTEST_CURRENT_TEST", None)
-    result = subprocess.run(command, capture_output=True, text=True, cwd=srcdir, env=run_env)
-    return Build(result.returncode, result.stdout + result.stderr, srcdir, srcdir / "_build/html")
+    returncode, output = run_module(command[2:], srcdir, run_env, env or {}, new_process)
+    return Build(returncode, output, srcdir, srcdir / "_build/html")
 
 
 def sphinx_ran(build: Build) -> bool:
@@ -240,7 +245,8 @@ def test_the_finished_build_is_frozen_out_of_the_interpreter_s_last_collection(
         "atexit.register(lambda: _out.write_text(str(gc.get_freeze_count())))\n"
     )
     srcdir = write_site(tmp_path / "site", {"posts/2024/first.md": post(title="First")}, record)
-    built = make_html(srcdir)
+    # Not a fork of the build server, which freezes its own heap before it forks.
+    built = make_html(srcdir, new_process=True)
     assert built.returncode == 0, built.output[-3000:]
     assert int((srcdir / "frozen.txt").read_text()) > 100_000  # the environment and doctrees
 

@@ -46,3 +46,28 @@ def test_nothing_a_build_changes_reaches_the_next_build(tmp_path):
         code, stdout, _ = BUILD_SERVER.run("sphinx", sphinx_argv(srcdir), srcdir, {"HOME": "/"})
         assert code == 0
         assert "builds seen: 1 environment mark: x\n" in stdout
+
+
+def test_interleaved_output_is_in_the_order_it_was_printed(tmp_path):
+    (tmp_path / "alternate.py").write_text(
+        "import sys\n"
+        "for n in range(3):\n"
+        "    print('out', n, flush=True)\n"
+        "    print('err', n, file=sys.stderr, flush=True)\n"
+    )
+    code, output, rest = BUILD_SERVER.run("alternate", [], tmp_path, {}, interleaved=True)
+    assert code == 0 and rest == ""
+    assert output.split() == [
+        "out",
+        "0",
+        "err",
+        "0",
+        "out",
+        "1",
+        "err",
+        "1",
+        "out",
+        "2",
+        "err",
+        "2",
+    ]

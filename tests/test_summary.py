@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import makefile_command, post, write_site
+from conftest import makefile_command, post, run_module, write_site
 from test_build import make_html_command
 
 GOOD = {f"posts/2024/fine{n}.md": post(f"2024-0{n}-01", f"Fine {n}") for n in range(1, 7)}
@@ -20,16 +20,7 @@ PROBLEMS = {
 def terminal(srcdir, *extra: str, module: str = "deepdive.pipeline") -> tuple[int, list[str]]:
     """The exit status of `make html` and the lines it shows in a terminal, stdout and stderr
     interleaved as printed."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    result = subprocess.run(
-        make_html_command(*extra, module=module),
-        cwd=srcdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return result.returncode, result.stdout.splitlines()
+    return run(make_html_command(*extra, module=module), srcdir)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -68,11 +59,11 @@ def make_html_line(*variables: str) -> list[str]:
 
 
 def run(command: list[str], srcdir: Path) -> tuple[int, list[str]]:
+    """Run ``python -m ...`` (``command``) as a terminal shows it: its exit status and its lines."""
+    assert command[:2] == [sys.executable, "-m"], command
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    result = subprocess.run(
-        command, cwd=srcdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    return result.returncode, result.stdout.splitlines()
+    status, output = run_module(command[2:], srcdir, env, {}, interleaved=True)
+    return status, output.splitlines()
 
 
 # A post moved in from another blog, with the problems such a post has here.
