@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +235,63 @@ def build_site(make_site):
         return sphinx_build(make_site(files, conf), None, *args, env=env)
 
     return build
+
+
+@pytest.fixture(scope="module")
+def _first_builds() -> dict[str, tuple[Path, Path]]:
+    """The module's first builds by name: (where it was built, a pristine copy of it)."""
+    return {}
+
+
+@pytest.fixture
+def first_build(_first_builds, tmp_path_factory) -> Callable[[str, Callable[[Path], None]], Path]:
+    """``first_build(name, make)``: a folder in which ``make(folder)`` wrote and built a site,
+    made once per test module and handed to each test that asks for ``name`` as a fresh copy.
+
+    The copy is restored at the absolute path it was built at (Sphinx's pickled environment and
+    ``make html``'s record of its last build name their folders, and a build elsewhere starts
+    over), with every file's modification time, so the next build finds exactly what it would
+    have found after building the site itself. A test process runs one test at a time and has
+    its own copies, so no two tests hold the folder at once; a test asks for each name once."""
+    asked: set[str] = set()
+
+    def get(name: str, make: Callable[[Path], None]) -> Path:
+        assert name not in asked, f"{name}: one copy per test; build a second site by hand"
+        asked.add(name)
+        if name in _first_builds:
+            place, pristine = _first_builds[name]
+            shutil.rmtree(place)
+            shutil.copytree(pristine, place, symlinks=True)
+            return place
+        place = tmp_path_factory.mktemp(name)
+        make(place)
+        pristine = tmp_path_factory.mktemp(f"{name}-pristine") / name
+        shutil.copytree(place, pristine, symlinks=True)
+        _first_builds[name] = place, pristine
+        return place
+
+    return get
+
+
+@pytest.fixture
+def built_site(first_build) -> Callable[..., Build]:
+    """``built_site(files, conf="")``: the successful build of a small site, as
+    :func:`build_site` gives it, except that a site of the same files and conf.py built earlier in
+    this test module is a fresh copy of that build (see :func:`first_build`), not built again."""
+
+    def get(files: dict[str, str], conf: str = "") -> Build:
+        key = hashlib.sha256(json.dumps([files, conf], sort_keys=True).encode()).hexdigest()
+
+        def make(place: Path) -> None:
+            first = sphinx_build(write_site(place / "site", files, conf))
+            assert first.returncode == 0, first.output
+            (place / "output.txt").write_text(first.output, encoding="utf-8")
+
+        place = first_build(f"site-{key[:16]}", make)
+        output = (place / "output.txt").read_text(encoding="utf-8")
+        return Build(0, output, place / "site", place / "site/_build/html")
+
+    return get
 
 
 # Only the site's sources: the extension is imported from the installed package (a copy of

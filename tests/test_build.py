@@ -45,15 +45,18 @@ def sphinx_ran(build: Build) -> bool:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    srcdir = write_site(
-        tmp_path / "site",
-        {"posts/2024/first.md": post(title="First light", tags="[optics]")},
-    )
-    first = make_html(srcdir)
-    assert first.returncode == 0, first.output[-3000:]
-    assert sphinx_ran(first)
-    return srcdir
+def site(first_build) -> Path:
+    """A one-post site's folder after its first `make html`."""
+
+    def make(place: Path) -> None:
+        srcdir = write_site(
+            place / "site", {"posts/2024/first.md": post(title="First light", tags="[optics]")}
+        )
+        first = make_html(srcdir)
+        assert first.returncode == 0, first.output[-3000:]
+        assert sphinx_ran(first)
+
+    return first_build("one-post", make) / "site"
 
 
 def outputs(srcdir: Path) -> dict[str, int]:

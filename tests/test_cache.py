@@ -47,11 +47,14 @@ FONT = "fa-solid-900.woff2"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    srcdir = write_site(tmp_path / "site", FILES)
-    first = sphinx_build(srcdir)
-    assert first.returncode == 0, first.output
-    return srcdir
+def site(first_build) -> Path:
+    """The site's folder after its first build."""
+
+    def make(place: Path) -> None:
+        first = sphinx_build(write_site(place / "site", FILES))
+        assert first.returncode == 0, first.output
+
+    return first_build("cache", make) / "site"
 
 
 def doctrees(srcdir: Path) -> Path:

@@ -96,8 +96,8 @@ def assert_clean(build) -> None:
 # -- Styles ---------------------------------------------------------------------------------------
 
 
-def test_numeric_style_numbers_each_post_in_order_of_first_citation(build_site):
-    build = build_site(site(a=POST_A, b=POST_B))
+def test_numeric_style_numbers_each_post_in_order_of_first_citation(built_site):
+    build = built_site(site(a=POST_A, b=POST_B))
     assert_clean(build)
     a, b = references(build, "posts/2024/a/"), references(build, "posts/2024/b/")
     assert [(label, text.split(".")[0]) for label, text in a] == [
@@ -110,8 +110,8 @@ def test_numeric_style_numbers_each_post_in_order_of_first_citation(build_site):
     assert in_text(build, "posts/2024/b/") == ["[1]", "[2]"]
 
 
-def test_citations_link_to_the_entry_in_the_same_post(build_site):
-    build = build_site(site(a=POST_A, b=POST_B))
+def test_citations_link_to_the_entry_in_the_same_post(built_site):
+    build = built_site(site(a=POST_A, b=POST_B))
     assert_clean(build)
     page = build.html("posts/2024/b/")
     links = [a["href"] for a in page.select(".bibtex-citation a")]
@@ -120,8 +120,8 @@ def test_citations_link_to_the_entry_in_the_same_post(build_site):
         assert page.select_one(f"section.dd-references {href}") is not None
 
 
-def test_citations_in_an_excerpt_keep_their_post_labels_and_links(build_site):
-    build = build_site(site(a=POST_A, b=POST_B))
+def test_citations_in_an_excerpt_keep_their_post_labels_and_links(built_site):
+    build = built_site(site(a=POST_A, b=POST_B))
     assert_clean(build)
     teasers = {
         teaser.select_one(".dd-teaser__title a").get_text(strip=True): [
@@ -454,8 +454,8 @@ def test_bibliography_page_lists_every_cited_work_with_links_to_the_citing_posts
     assert page.select_one("h1").get_text(strip=True) == "Bibliography"
 
 
-def test_bibliography_page_follows_incremental_builds(build_site, make_site):
-    build = build_site(site(a=POST_A, b=POST_B))
+def test_bibliography_page_follows_incremental_builds(built_site):
+    build = built_site(site(a=POST_A, b=POST_B))
     assert_clean(build)
     assert [t for t, _ in bibliography(build)["welling2011bayesian"]] == ["Post B", "Post A"]
     (build.srcdir / "posts/2024/b.md").write_text(

@@ -61,11 +61,10 @@ grad = jax.grad(lambda phi: surrogate(phi, z))(phi)
 """
 
 
-def test_grids_cards_dropdowns_and_tabs_build_strictly(build_site):
-    build = build_site(
+def test_grids_cards_dropdowns_and_tabs_build_strictly(built_site):
+    build = built_site(
         {"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN
     )
-    assert build.returncode == 0, build.output
     page = build.html("posts/2024/estimators/")
     cards = page.select(".sd-row .sd-card")
     assert [c.select_one(".sd-card-title").get_text(strip=True) for c in cards] == [
@@ -89,11 +88,10 @@ def test_grids_cards_dropdowns_and_tabs_build_strictly(build_site):
         assert "sd-tab-content" in panel["class"] and panel.find_previous_sibling("label") is label
 
 
-def test_math_inside_a_dropdown_and_a_card_is_typeset_at_build_time(build_site):
-    build = build_site(
+def test_math_inside_a_dropdown_and_a_card_is_typeset_at_build_time(built_site):
+    build = built_site(
         {"posts/2024/estimators.md": post(title="Two estimators", body=BODY)}, DESIGN
     )
-    assert build.returncode == 0, build.output
     page = build.html("posts/2024/estimators/")
     dropdown = page.select_one("details.sd-dropdown")
     assert dropdown.select(".katex-display .katex-html")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import feedparser
-from conftest import post, sphinx_build
+import pytest
+from conftest import Build, post, sphinx_build
 from test_build import make_html
 
 from deepdive.site.feeds import absolutize, drop_katex_html, lift_mathml
@@ -35,9 +36,14 @@ def site_files() -> dict[str, str]:
     }
 
 
-def test_site_feeds_are_valid_atom_and_rss_with_full_content(build_site):
-    build = build_site(site_files())
-    assert build.returncode == 0, build.output
+@pytest.fixture
+def built(built_site) -> Build:
+    """The site of :func:`site_files` after its first build (a fresh copy for each test)."""
+    return built_site(site_files())
+
+
+def test_site_feeds_are_valid_atom_and_rss_with_full_content(built):
+    build = built
     for name, version in (("atom.xml", "atom10"), ("rss.xml", "rss20")):
         feed = feedparser.parse(build.text(name))
         assert not feed.bozo, feed.bozo_exception
@@ -74,8 +80,8 @@ def test_the_rss_channel_links_to_the_site_and_entries_hold_no_comments(build_si
         assert "Teaser." in other.content[0].value and "The rest." in other.content[0].value
 
 
-def test_every_link_and_image_in_a_feed_is_absolute(build_site):
-    build = build_site(site_files())
+def test_every_link_and_image_in_a_feed_is_absolute(built):
+    build = built
     entry = feedparser.parse(build.text("atom.xml")).entries[2]
     html = entry.content[0].value
     assert 'href="https://blog.example.org/posts/2024/other/#other-details"' in html
@@ -85,8 +91,8 @@ def test_every_link_and_image_in_a_feed_is_absolute(build_site):
     assert "headerlink" not in html
 
 
-def test_feed_updated_is_the_newest_entry_not_the_build_time(build_site):
-    build = build_site(site_files())
+def test_feed_updated_is_the_newest_entry_not_the_build_time(built):
+    build = built
     feed = feedparser.parse(build.text("atom.xml"))
     assert feed.feed.updated.startswith("2024-06-01")
     updated_entry = feed.entries[0]
@@ -96,8 +102,8 @@ def test_feed_updated_is_the_newest_entry_not_the_build_time(build_site):
     assert "01 Jun 2024" in rss.feed.updated
 
 
-def test_each_tag_has_its_own_feeds(build_site):
-    build = build_site(site_files())
+def test_each_tag_has_its_own_feeds(built):
+    build = built
     mcmc = feedparser.parse(build.text("tags/mcmc/atom.xml"))
     assert [e.title for e in mcmc.entries] == ["Other", "First & <best>"]
     theory = feedparser.parse(build.text("tags/theory/rss.xml"))
@@ -106,17 +112,16 @@ def test_each_tag_has_its_own_feeds(build_site):
     assert tag_page.select_one('.dd-feeds a[href="atom.xml"]') is not None
 
 
-def test_pages_advertise_the_site_feeds(build_site):
-    build = build_site(site_files())
+def test_pages_advertise_the_site_feeds(built):
+    build = built
     links = build.html().select('link[rel="alternate"]')
     assert {link["type"] for link in links} == {"application/atom+xml", "application/rss+xml"}
 
 
-def test_feeds_are_identical_across_two_clean_builds(make_site, tmp_path):
-    srcdir = make_site(site_files())
-    one = sphinx_build(srcdir, tmp_path / "one")
-    two = sphinx_build(srcdir, tmp_path / "two")
-    assert one.returncode == two.returncode == 0
+def test_feeds_are_identical_across_two_clean_builds(built, tmp_path):
+    one = built  # a clean build too, the first of its site
+    two = sphinx_build(built.srcdir, tmp_path / "two")
+    assert two.returncode == 0, two.output
     for name in ("atom.xml", "rss.xml", "tags/mcmc/atom.xml"):
         assert one.text(name) == two.text(name)
 
@@ -190,28 +195,24 @@ def feed_times(outdir) -> dict[str, int]:
     }
 
 
-def test_an_edit_rewrites_only_the_feeds_that_list_the_edited_post(make_site, tmp_path):
-    srcdir = make_site(site_files())
-    assert sphinx_build(srcdir, tmp_path / "html").returncode == 0
-    before = feed_times(tmp_path / "html")
-    edited = srcdir / "posts/2024/other.md"  # tagged mcmc only
+def test_an_edit_rewrites_only_the_feeds_that_list_the_edited_post(built):
+    before = feed_times(built.outdir)
+    edited = built.srcdir / "posts/2024/other.md"  # tagged mcmc only
     edited.write_text(edited.read_text() + "\nA new closing sentence.\n")
-    build = sphinx_build(srcdir, tmp_path / "html")
+    build = sphinx_build(built.srcdir)
     assert build.returncode == 0, build.output
-    after = feed_times(tmp_path / "html")
+    after = feed_times(built.outdir)
     rewritten = {name for name in after if after[name] != before.get(name)}
     assert rewritten == {"atom.xml", "rss.xml", "tags/mcmc/atom.xml", "tags/mcmc/rss.xml"}
     assert "A new closing sentence." in build.text("tags/mcmc/atom.xml")
 
 
-def test_a_feed_changed_by_hand_or_deleted_is_written_again(make_site, tmp_path):
-    srcdir = make_site(site_files())
-    assert sphinx_build(srcdir, tmp_path / "html").returncode == 0
-    atom, theory = tmp_path / "html/atom.xml", tmp_path / "html/tags/theory/rss.xml"
+def test_a_feed_changed_by_hand_or_deleted_is_written_again(built):
+    atom, theory = built.outdir / "atom.xml", built.outdir / "tags/theory/rss.xml"
     originals = atom.read_text(), theory.read_text()
     atom.write_text("<feed/>")
     theory.unlink()
-    again = sphinx_build(srcdir, tmp_path / "html")
+    again = sphinx_build(built.srcdir)
     assert again.returncode == 0, again.output
     assert (atom.read_text(), theory.read_text()) == originals
 

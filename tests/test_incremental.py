@@ -189,34 +189,20 @@ CHANGES = [
 ]
 
 
-# Every sequence starts from the same first build, made once per module and copied back before
-# each test. It must be restored at the same absolute path: Sphinx's pickled environment records
-# its source folder and starts over when the folder differs. Copies keep modification times, so
-# Sphinx sees the copy as exactly as up to date as the build it was taken from.
-@pytest.fixture(scope="module")
-def first_build(tmp_path_factory) -> tuple[Path, Path]:
-    """The initial site built once (-j 2) into ``<place>/src`` and ``<place>/incremental``, and
-    a pristine copy of ``place``."""
-    place = tmp_path_factory.mktemp("incremental-site")
-    src = write_site(
-        place / "src", initial_files(), CONF + 'templates_path.insert(0, "_templates_extra")\n'
-    )
-    (src / "_templates_extra").mkdir()
-    first = sphinx_build(src, place / "incremental", "-j", "2")
-    assert first.returncode == 0, first.output
-    pristine = tmp_path_factory.mktemp("incremental-first-build") / "copy"
-    shutil.copytree(place, pristine, symlinks=True)
-    return place, pristine
-
-
 @pytest.fixture
 def site(first_build) -> Path:
-    """A fresh copy of the first build, at the place it was built: its source folder is
-    ``site / "src"``, its incremental output ``site / "incremental"``."""
-    place, pristine = first_build
-    shutil.rmtree(place)
-    shutil.copytree(pristine, place, symlinks=True)
-    return place
+    """The initial site after its first build (-j 2): its sources in ``site / "src"``, its
+    output in ``site / "incremental"``."""
+
+    def make(place: Path) -> None:
+        src = write_site(
+            place / "src", initial_files(), CONF + 'templates_path.insert(0, "_templates_extra")\n'
+        )
+        (src / "_templates_extra").mkdir()
+        first = sphinx_build(src, place / "incremental", "-j", "2")
+        assert first.returncode == 0, first.output
+
+    return first_build("incremental", make)
 
 
 def check_sequence(site: Path, tmp_path: Path, steps: list[tuple]) -> None:

@@ -41,14 +41,18 @@ LISTINGS = [
 
 
 @pytest.fixture
-def site(tmp_path):
-    srcdir = write_site(tmp_path / "site", FILES, CONF)
-    (srcdir / "_static").mkdir()
-    (srcdir / "_templates_extra").mkdir()
-    (srcdir / "_static/extra.css").write_text("body { margin: 0; }\n")
-    first = sphinx_build(srcdir)
-    assert first.returncode == 0, first.output
-    return srcdir
+def site(first_build) -> Path:
+    """The site's folder after its first build."""
+
+    def make(place: Path) -> None:
+        srcdir = write_site(place / "site", FILES, CONF)
+        (srcdir / "_static").mkdir()
+        (srcdir / "_templates_extra").mkdir()
+        (srcdir / "_static/extra.css").write_text("body { margin: 0; }\n")
+        first = sphinx_build(srcdir)
+        assert first.returncode == 0, first.output
+
+    return first_build("pagecache", make) / "site"
 
 
 def rebuild(srcdir: Path):

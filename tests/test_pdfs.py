@@ -107,11 +107,10 @@ def two_posts(body: str = "The energy is $$E = mc^2$$ as usual.") -> dict[str, s
 
 
 def test_an_edit_or_a_new_post_prints_only_that_posts_pdf_and_a_deleted_post_takes_its_pdf(
-    tmp_path,
+    built_site,
 ):
-    site = write_site(tmp_path / "site", two_posts(), PDFS_ON)
-    first = sphinx_build(site)
-    assert first.returncode == 0, first.output
+    first = built_site(two_posts(), PDFS_ON)
+    site = first.srcdir
     assert "2 post PDFs printed, 0 unchanged" in first.output
     second_pdf = first.outdir / "posts/second/second.pdf"
     before = second_pdf.stat().st_mtime_ns
@@ -139,14 +138,14 @@ def test_an_edit_or_a_new_post_prints_only_that_posts_pdf_and_a_deleted_post_tak
     assert (first.outdir / "posts/first/first.pdf").is_file()
 
 
-def test_two_printings_of_the_same_site_are_identical(tmp_path):
-    one = write_site(tmp_path / "one", two_posts(), PDFS_ON)
-    shutil.copytree(one, tmp_path / "two")
-    pdfs = []
-    for site in (one, tmp_path / "two"):
-        build = sphinx_build(site)
-        assert build.returncode == 0, build.output
-        pdfs.append((build.outdir / "posts/first/first.pdf").read_bytes())
+def test_two_printings_of_the_same_site_are_identical(built_site, tmp_path):
+    one = built_site(two_posts(), PDFS_ON)
+    two = tmp_path / "two"
+    shutil.copytree(one.srcdir, two, ignore=shutil.ignore_patterns("_build"))
+    again = sphinx_build(two)
+    assert again.returncode == 0, again.output
+    assert "2 post PDFs printed, 0 unchanged" in again.output
+    pdfs = [(build.outdir / "posts/first/first.pdf").read_bytes() for build in (one, again)]
     assert pdfs[0] == pdfs[1]
     # Links lead to the public site, not to the server the page was printed from.
     assert b"/URI (https://blog.example.org/posts/first/cite.json)" in pdfs[0]

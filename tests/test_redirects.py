@@ -38,8 +38,8 @@ def moved_posts() -> dict[str, str]:
     }
 
 
-def test_each_old_address_has_a_page_that_sends_readers_to_the_new_one(build_site):
-    build = build_site(moved_posts(), SITEMAP_CONF)
+def test_each_old_address_has_a_page_that_sends_readers_to_the_new_one(built_site):
+    build = built_site(moved_posts(), SITEMAP_CONF)
     assert build.returncode == 0, build.output[-3000:]
 
     nikola = build.html("posts/gamblers-fallacy/")
@@ -62,8 +62,8 @@ def test_each_old_address_has_a_page_that_sends_readers_to_the_new_one(build_sit
         assert "posts/2021/sampling/" in page
 
 
-def test_redirect_pages_pass_the_policy_and_stay_out_of_sitemap_and_search(build_site):
-    build = build_site(moved_posts(), SITEMAP_CONF)
+def test_redirect_pages_pass_the_policy_and_stay_out_of_sitemap_and_search(built_site):
+    build = built_site(moved_posts(), SITEMAP_CONF)
     assert build.returncode == 0, build.output[-3000:]
     page = build.html("posts/gamblers-fallacy/")
     policy = page.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
