@@ -174,15 +174,22 @@ class Tab:
     failed_requests: list[tuple[str, str | None]] = field(default_factory=list)
     expected_status: dict[str, int] = field(default_factory=dict)
     checked: bool = True
-    visits: int = 0  # pages opened so far; a request remembers the visit it belongs to
-    visit_of: dict[Any, int] = field(default_factory=dict)
+    # A request belongs to the document the tab showed when the browser sent it. Documents are
+    # counted as the browser reports them, in order with its requests: a late request of the page
+    # being left (a favicon, say) can reach us after visit() has asked for the next page, and is
+    # still the old page's. What the browser drops of a page visit() has left is forgiven.
+    documents: int = 0
+    document: str = ""  # the shown document's address, without its fragment
+    document_of: dict[Any, int] = field(default_factory=dict)
+    left: int = 0  # documents up to this one have been left by visit()
 
     def visit(self, page: str = "", status: int = 200) -> Any:
         """Open ``page`` (site-relative), wait until the network is quiet, return the response."""
         url = self.server.url(page)
         self.expected_status[url] = status
         self.checked = False
-        self.visits += 1
+        self.left = self.documents
+        self.document = ""  # the next document is a new one, even at the same address
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.status == status, (
             f"{url} answered {response and response.status}, expected {status}"
@@ -210,6 +217,7 @@ class Tab:
         self.page.on(
             "pageerror", lambda error: self.problems.append(f"uncaught exception: {error}")
         )
+        self.page.on("framenavigated", self.on_navigated)
         self.page.on("request", self.on_request)
         self.page.on("response", self.on_response)
         self.page.on("requestfailed", self.on_request_failed)
@@ -232,11 +240,21 @@ class Tab:
         if response.status >= 400 and self.expected_status.get(response.url) != response.status:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
+    def on_navigated(self, frame: Any) -> None:
+        document = frame.url.split("#")[0]  # following a link within the page is no new document
+        if frame == self.page.main_frame and document != self.document:
+            self.document = document
+            self.documents += 1
+
     def on_request(self, request: Any) -> None:
-        self.visit_of[request] = self.visits
+        self.document_of[request] = self.documents
 
     def on_request_failed(self, request: Any) -> None:
-        if request.failure == "net::ERR_ABORTED" and self.visit_of.get(request, 0) < self.visits:
+        if (
+            request.failure == "net::ERR_ABORTED"
+            and not request.is_navigation_request()
+            and self.document_of.get(request, 0) <= self.left
+        ):
             return  # the browser dropped a request of the page it left (e.g. a late favicon)
         self.failed_requests.append((request.url, request.failure))
 
