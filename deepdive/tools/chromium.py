@@ -34,13 +34,24 @@ def find_chromium() -> str | None:
     return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
 
 
-def launch(playwright: Any, executable: str | None = None, scrollbars: bool = False) -> Any:
+# No host but the machine itself can be reached, by name or by number, so a page's request to
+# another host fails at once, without leaving the machine.
+LOCAL_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+
+
+def launch(
+    playwright: Any,
+    executable: str | None = None,
+    scrollbars: bool = False,
+    local_only: bool = False,
+) -> Any:
     """Playwright's headless Chromium, from ``executable`` or the one :func:`find_chromium` finds.
 
     Playwright hides scrollbars in headless Chromium; ``scrollbars=True`` shows them, as a
-    reader's desktop browser does (Linux, Windows, macOS with a mouse)."""
+    reader's desktop browser does (Linux, Windows, macOS with a mouse). ``local_only=True``
+    reaches no host but this machine (see :data:`LOCAL_ONLY`)."""
     return playwright.chromium.launch(
         executable_path=executable or find_chromium() or "/usr/bin/chromium",
-        args=CHROMIUM_ARGS,
+        args=[*CHROMIUM_ARGS, *([LOCAL_ONLY] if local_only else [])],
         ignore_default_args=["--hide-scrollbars"] if scrollbars else None,
     )

@@ -126,7 +126,7 @@ def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch(playwright, chromium_path)
+        browser = launch(playwright, chromium_path, local_only=True)
         yield browser
         browser.close()
 
@@ -153,7 +153,7 @@ def browse(
                 "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
             )
         tab = Tab(context.new_page(), server)
-        tab.listen(context)
+        tab.listen()
         tabs.append(tab)
         return tab
 

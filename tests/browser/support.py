@@ -168,7 +168,7 @@ class Tab:
 
     page: Any  # playwright.sync_api.Page
     server: Server
-    blocked: list[str] = field(default_factory=list)  # foreign requests our route aborted
+    foreign: list[str] = field(default_factory=list)  # requests to other hosts, as sent
     problems: list[str] = field(default_factory=list)
     console_errors: list[tuple[str, str, int | None]] = field(default_factory=list)
     failed_requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -210,9 +210,11 @@ class Tab:
             and f"{scheme}://{netloc}" != self.server.origin
         )
 
-    def listen(self, context: Any) -> None:
+    def listen(self) -> None:
         """Record every request, console error, uncaught exception and failed request of the tab."""
-        context.route("**/*", self.on_route)
+        # Not by routing every request through this process, which would also turn off the
+        # browser's cache: the test browser resolves no other host (chromium.LOCAL_ONLY), and
+        # each request is seen here as it is sent.
         self.page.on("console", self.on_console)
         self.page.on(
             "pageerror", lambda error: self.problems.append(f"uncaught exception: {error}")
@@ -221,13 +223,6 @@ class Tab:
         self.page.on("request", self.on_request)
         self.page.on("response", self.on_response)
         self.page.on("requestfailed", self.on_request_failed)
-
-    def on_route(self, route: Any, request: Any) -> None:
-        if self.is_foreign(request.url):
-            self.blocked.append(request.url)
-            route.abort("blockedbyclient")
-        else:
-            route.continue_()
 
     def on_console(self, message: Any) -> None:
         if message.type == "error":
@@ -248,6 +243,8 @@ class Tab:
 
     def on_request(self, request: Any) -> None:
         self.document_of[request] = self.documents
+        if self.is_foreign(request.url):
+            self.foreign.append(request.url)
 
     def on_request_failed(self, request: Any) -> None:
         if (
@@ -259,9 +256,10 @@ class Tab:
         self.failed_requests.append((request.url, request.failure))
 
     def foreign_requests(self) -> list[str]:
-        """Requests to other hosts, whether our route aborted them or the site's own CSP did."""
+        """Requests to other hosts, whether the browser sent them or the site's own CSP refused
+        them before they were sent."""
         refused = [url for url, _ in self.failed_requests if self.is_foreign(url)]
-        return list(dict.fromkeys([*self.blocked, *refused]))
+        return list(dict.fromkeys([*self.foreign, *refused]))
 
     def check(self, third_party: bool = True) -> None:
         """Raise if anything went wrong since the tab opened: problems first, then other hosts."""

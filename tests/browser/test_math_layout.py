@@ -25,7 +25,7 @@ def scrollbar_browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch(playwright, chromium_path, scrollbars=True)
+        browser = launch(playwright, chromium_path, scrollbars=True, local_only=True)
         yield browser
         browser.close()
 

@@ -16,6 +16,7 @@ from browser.support import (
     PAGE_TYPES,
     BrowserProblem,
     SitePages,
+    ThirdPartyRequest,
     expected_status,
     relative_luminance,
     resolve,
@@ -59,6 +60,17 @@ def test_only_a_request_cancelled_by_opening_the_next_page_is_forgiven(tab, site
                        setTimeout(() => stop.abort(), 0); }"""
         )
     with pytest.raises(BrowserProblem, match=r"net::ERR_ABORTED.*held-2\.png"):
+        tab.check()
+    tab.checked = True
+
+
+def test_a_request_to_another_host_fails_at_once_and_fails_the_check(tab):
+    # On a page without the site's policy, which refuses such a request before it is sent.
+    tab.page.set_content("<p>No policy here.</p>")
+    with tab.page.expect_event("requestfailed") as failed:
+        tab.page.evaluate("fetch('https://cdn.example.com/pixel.png').catch(() => {})")
+    assert failed.value.failure == "net::ERR_NAME_NOT_RESOLVED"  # it never left the machine
+    with pytest.raises(ThirdPartyRequest, match=r"another host: https://cdn\.example\.com/pixel"):
         tab.check()
     tab.checked = True
 

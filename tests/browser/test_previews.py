@@ -94,8 +94,12 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
         "posts/2024/alpha.md": ALPHA,
         "posts/2024/beta.md": BETA,
         "posts/2024/gamma.md": GAMMA,
+        # As every real site has one: without it the browser asks for /favicon.ico, whenever it
+        # gets round to it, outside the site's base path.
+        "favicon.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>',
     }
-    srcdir = write_site(tmp_path_factory.mktemp("previews") / "site", files)
+    conf = 'html_favicon = "favicon.svg"\n'
+    srcdir = write_site(tmp_path_factory.mktemp("previews") / "site", files, conf)
     build = sphinx_build(srcdir)
     assert build.returncode == 0, build.output[-3000:]
     assert "WARNING" not in build.output, build.output
@@ -120,7 +124,7 @@ def open_tab(browser: Any, small_server: Server) -> Iterator[Callable[..., Tab]]
         contexts.append(context)
         context.add_init_script(RETURNING_READER)
         tab = Tab(context.new_page(), small_server)
-        tab.listen(context)
+        tab.listen()
         return tab
 
     yield open_
