@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import io
 import json
 import os
 import pkgutil
@@ -137,9 +138,17 @@ def serve(requests, replies) -> dict | None:
     return None
 
 
-def standard_stream(fd: int, mode: str):
-    """A new text stream on ``fd`` for ``sys.std*``: it lives as long as this process does."""
-    return open(fd, mode, encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+def standard_stream(fd: int, mode: str, line_buffering: bool = False, unbuffered: bool = False):
+    """A new text stream on ``fd`` for ``sys.std*``: it lives as long as this process does.
+    ``unbuffered`` makes it as ``python -u`` does: no buffer under the text layer."""
+    binary = open(fd, mode + "b", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115
+    return io.TextIOWrapper(
+        binary,
+        encoding="utf-8",
+        errors="backslashreplace",
+        line_buffering=line_buffering,
+        write_through=unbuffered,
+    )
 
 
 def become(request: dict) -> None:
@@ -159,7 +168,11 @@ def become(request: dict) -> None:
         os.dup2(opened[path], fd)
     for target in opened.values():
         os.close(target)
-    sys.stdout, sys.stderr = standard_stream(1, "w"), standard_stream(2, "w")
+    # As Python sets them up when they are not a terminal: stdout in blocks, stderr by lines,
+    # both at once with PYTHONUNBUFFERED (a variable read as Python starts, so honoured here).
+    unbuffered = bool(request["env"].get("PYTHONUNBUFFERED"))
+    sys.stdout = standard_stream(1, "w", unbuffered=unbuffered)
+    sys.stderr = standard_stream(2, "w", line_buffering=True, unbuffered=unbuffered)
     sys.argv = [request["module"], *request["argv"]]
     sys.path[0] = os.getcwd()  # as `python -m` puts it, instead of this file's folder
     # As `python -m`: the module runs as __main__, and its SystemExit ends this process.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pytest
 from conftest import BUILD_SERVER, post, write_site
 
 # conf.py lines that leave a mark in an imported module and in the environment, and print both.
@@ -46,6 +48,32 @@ def test_nothing_a_build_changes_reaches_the_next_build(tmp_path):
         code, stdout, _ = BUILD_SERVER.run("sphinx", sphinx_argv(srcdir), srcdir, {"HOME": "/"})
         assert code == 0
         assert "builds seen: 1 environment mark: x\n" in stdout
+
+
+@pytest.mark.parametrize(
+    ("unbuffered", "expected"),
+    [("", "err second\nout first\n"), ("1", "out first\nerr second\n")],
+    ids=["buffered", "PYTHONUNBUFFERED"],
+)
+def test_output_is_buffered_as_in_a_new_process(tmp_path, unbuffered, expected):
+    """Written to a file, stdout is flushed in blocks and stderr line by line, unless
+    PYTHONUNBUFFERED is set."""
+    (tmp_path / "unflushed.py").write_text(
+        "import sys\nprint('out first')\nprint('err second', file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    fresh = subprocess.run(
+        [sys.executable, "-m", "unflushed"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    code, output, _ = BUILD_SERVER.run("unflushed", [], tmp_path, env, interleaved=True)
+    assert code == fresh.returncode == 0
+    assert fresh.stdout == expected
+    assert output == expected
 
 
 def test_interleaved_output_is_in_the_order_it_was_printed(tmp_path):
