@@ -47,14 +47,9 @@ FONT = "fa-solid-900.woff2"
 
 
 @pytest.fixture
-def site(first_build) -> Path:
+def site(built_site) -> Path:
     """The site's folder after its first build."""
-
-    def make(place: Path) -> None:
-        first = sphinx_build(write_site(place / "site", FILES))
-        assert first.returncode == 0, first.output
-
-    return first_build("cache", make) / "site"
+    return built_site(FILES).srcdir
 
 
 def doctrees(srcdir: Path) -> Path:
