@@ -370,6 +370,32 @@ def setup(app):
     assert "node running before reading: True" in build.output
 
 
+NODE_PROBE = """
+import deepdive.research.math
+
+
+def _check(app, env):
+    print(f"node started: {deepdive.research.math._state.server is not None}")
+
+
+def setup(app):
+    app.connect("env-updated", _check)
+"""
+
+
+def test_a_build_that_reads_no_formula_starts_no_node_process(build_site):
+    words = {"posts/a.md": post(title="Words", body="Only words.\n")}
+    build = build_site(words, NODE_PROBE)
+    assert build.returncode == 0, build.output
+    assert "node started: False" in build.output
+    build = build_site(
+        {**words, "posts/b.md": post(title="Sums", body="A sum, $a + b$.\n")}, NODE_PROBE
+    )
+    assert build.returncode == 0, build.output
+    assert "node started: True" in build.output
+    assert "1 equations typeset by KaTeX" in build.output
+
+
 def test_parallel_build_typesets_every_post(build_site):
     files = {
         f"posts/p{i}.md": post(

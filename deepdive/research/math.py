@@ -260,14 +260,15 @@ def typeset_document(app: Sphinx, doctree: nodes.document) -> None:
     if not _is_ours(app):
         return
     found = [n for n in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))]
+    if not found:
+        return
     items = [node_tex(node) for node in found]
     results = _server(app.config).typeset(items)
     docname = app.env.docname
     locations = [(docname, line) if line else None for line in formula_lines(found)]
     pairs = zip(found, results, items, locations, strict=True)
     kinds = [_store(node, result, tex, where) for node, result, (tex, _), where in pairs]
-    if found:
-        _math_counts(app.env)[app.env.docname] = (len(found), kinds.count("mathml"))
+    _math_counts(app.env)[app.env.docname] = (len(found), kinds.count("mathml"))
 
 
 def glue_closing_punctuation(app: Sphinx, doctree: nodes.document) -> None:
@@ -423,7 +424,7 @@ def check_config(app: Sphinx, config: Config) -> None:
 
 
 def start_build(app: Sphinx) -> None:
-    """``builder-inited``: check KaTeX is installed and start this build's Node process."""
+    """``builder-inited``: check KaTeX is installed."""
     _close_server()
     _state.fallback_pages = set()
     if not _is_ours(app):
@@ -433,8 +434,26 @@ def start_build(app: Sphinx) -> None:
         raise SetupError(
             f"deepdive: KaTeX is not installed ({katex.parent} is missing). {INSTALL_HINT}"
         )
-    # Node starts while Sphinx finds what to read: the first post's equations need not wait for it.
-    _server(app.config)
+
+
+# What a source with a formula contains, in any of the formats a post can be written in
+# (`$`, `{math}`, `:math:`, `.. math::`, `\begin{...}`); a source without any has none.
+_MATH_MARKERS = re.compile(rb"\$|math|\\begin\{")
+
+
+def start_node_if_math_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: when a document about to be read may hold a formula, start this
+    build's Node process now, so that its equations need not wait for Node to start. A build
+    that reads no formula starts none (Node is started on first use in any case)."""
+    if _is_ours(app) and any(_may_hold_math(env.doc2path(name)) for name in docnames):
+        _server(app.config)
+
+
+def _may_hold_math(source: Path) -> bool:
+    try:
+        return _MATH_MARKERS.search(source.read_bytes()) is not None
+    except OSError:
+        return True
 
 
 def copy_assets(app: Sphinx, env: BuildEnvironment) -> None:
@@ -544,6 +563,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     add_page_stylesheet(app)
     app.connect("config-inited", check_config)
     app.connect("builder-inited", start_build)
+    app.connect("env-before-read-docs", start_node_if_math_ahead, priority=400)
     # Before other doctree-read handlers, so excerpts they copy carry the typeset HTML.
     app.connect("doctree-read", typeset_document, priority=400)
     app.connect("doctree-read", glue_closing_punctuation, priority=401)
