@@ -18,6 +18,7 @@ from browser.support import (
     SitePages,
     Tab,
     missing_tool,
+    open_tab,
     serve_site,
 )
 from deepdive.tools.chromium import find_chromium, launch
@@ -139,25 +140,13 @@ def browse(
     tabs: list[Tab] = []
     contexts: list[Any] = []
 
-    def open_tab(width: int = 1280, height: int = 900, mode: str = "light") -> Tab:
-        context = browser.new_context(
-            viewport={"width": width, "height": height},
-            color_scheme="dark" if mode == "dark" else "light",
-        )
+    def fresh_tab(width: int = 1280, height: int = 900, mode: str = "light") -> Tab:
+        context, tab = open_tab(browser, server, width=width, height=height, mode=mode)
         contexts.append(context)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.origin)
-        if (
-            mode == "dark"
-        ):  # what the theme switcher stores, in place before the theme's first script
-            context.add_init_script(
-                "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
-            )
-        tab = Tab(context.new_page(), server)
-        tab.listen()
         tabs.append(tab)
         return tab
 
-    yield open_tab
+    yield fresh_tab
     try:
         if request.node.stash.get(_CALL_PASSED, False):
             for tab in tabs:

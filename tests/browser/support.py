@@ -210,19 +210,31 @@ class Tab:
             and f"{scheme}://{netloc}" != self.server.origin
         )
 
+    def handlers(self) -> dict[str, Any]:
+        return {
+            "console": self.on_console,
+            "pageerror": self.on_page_error,
+            "framenavigated": self.on_navigated,
+            "request": self.on_request,
+            "response": self.on_response,
+            "requestfailed": self.on_request_failed,
+        }
+
     def listen(self) -> None:
         """Record every request, console error, uncaught exception and failed request of the tab."""
         # Not by routing every request through this process, which would also turn off the
         # browser's cache: the test browser resolves no other host (chromium.LOCAL_ONLY), and
         # each request is seen here as it is sent.
-        self.page.on("console", self.on_console)
-        self.page.on(
-            "pageerror", lambda error: self.problems.append(f"uncaught exception: {error}")
-        )
-        self.page.on("framenavigated", self.on_navigated)
-        self.page.on("request", self.on_request)
-        self.page.on("response", self.on_response)
-        self.page.on("requestfailed", self.on_request_failed)
+        for event, handler in self.handlers().items():
+            self.page.on(event, handler)
+
+    def stop(self) -> None:
+        """Stop recording: another Tab can record what the same page does next."""
+        for event, handler in self.handlers().items():
+            self.page.remove_listener(event, handler)
+
+    def on_page_error(self, error: Any) -> None:
+        self.problems.append(f"uncaught exception: {error}")
 
     def on_console(self, message: Any) -> None:
         if message.type == "error":
@@ -285,3 +297,84 @@ class Tab:
             )
         if foreign and third_party:
             raise ThirdPartyRequest("the site asks other hosts for resources:" + listing)
+
+
+def open_tab(
+    browser: Any, server: Server, width: int = 1280, height: int = 900, mode: str = "light"
+) -> tuple[Any, Tab]:
+    """A recording tab in a browser context of its own (no cache, storage or cookies from other
+    tests), at this size and in this colour mode; the context, to close, and the tab."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        color_scheme="dark" if mode == "dark" else "light",
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.origin)
+    if mode == "dark":  # what the theme switcher stores, in place before the theme's first script
+        context.add_init_script(
+            "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+        )
+    tab = Tab(context.new_page(), server)
+    tab.listen()
+    return context, tab
+
+
+@dataclass
+class Visit:
+    """One page, shown in a tab that may have shown other pages of the site before it."""
+
+    # What the inspection returned; then what went wrong: the page did not load as expected or
+    # its inspection failed; console errors or failed requests (Tab.check); requests to other hosts.
+    found: Any = None
+    failure: AssertionError | None = None
+    problems: AssertionError | None = None
+    third_party: AssertionError | None = None
+
+    def raise_problems(self) -> None:
+        """Raise what went wrong while the page was shown, other hosts apart."""
+        if self.failure:
+            raise self.failure
+        if self.problems:
+            raise self.problems
+
+    def raise_all(self) -> None:
+        self.raise_problems()
+        if self.third_party:
+            raise self.third_party
+
+
+def visit_each(
+    browser: Any,
+    server: Server,
+    pages: dict[str, tuple[str, int]],
+    inspect: Any,
+    **tab_options: Any,
+) -> dict[str, Visit]:
+    """Show each page (name: (site-relative path, expected status)) in turn in one tab, recording
+    for each what ``inspect(tab)`` returns and what went wrong while it was shown, each page with a
+    Tab of its own. One tab for all: a page opened in a new context starts a new renderer with cold
+    caches, which takes about four times the processor time of a page opened where the site's
+    pages have been shown before."""
+    context, first = open_tab(browser, server, **tab_options)
+    first.stop()
+    visits: dict[str, Visit] = {}
+    try:
+        for name, (path, status) in pages.items():
+            tab = Tab(first.page, server)
+            tab.listen()
+            visit = visits[name] = Visit()
+            try:
+                tab.visit(path, status=status)
+                visit.found = inspect(tab)
+                tab.check(third_party=False)
+                tab.check()
+            except ThirdPartyRequest as error:
+                visit.third_party = error
+            except BrowserProblem as error:
+                visit.problems = error
+            except AssertionError as error:
+                visit.failure = error
+            finally:
+                tab.stop()
+    finally:
+        context.close()
+    return visits

@@ -1,12 +1,18 @@
 """axe-core on every type of page of the real site, in light and dark mode on a wide screen and in
 dark mode on a phone (the narrow layout's own controls: the header's menu buttons, the drawers):
-no serious or critical violation. Light mode on a phone is tested by the layout tests."""
+no serious or critical violation. Light mode on a phone is tested by the layout tests.
+
+The pages of one colour mode and width are shown one after another in one tab, as a reader goes
+from page to page (see :func:`browser.support.visit_each`); each test reads its page's results."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from browser.support import PAGE_TYPES, AxeViolations, expected_status
+from browser.support import PAGE_TYPES, AxeViolations, SitePages, Visit, expected_status, visit_each
 
 pytestmark = pytest.mark.browser
 
@@ -37,17 +43,40 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="module")
+def axe_on_every_page(
+    browser: Any, server: Any, site_pages: SitePages, axe_source: str
+) -> Callable[[str, int], dict[str, Visit]]:
+    """axe on every type of page in one colour mode and width (each pair run once): per page type,
+    the page's ``data-theme`` and its violations."""
+    done: dict[tuple[str, int], dict[str, Visit]] = {}
+
+    def run_axe(tab: Any) -> tuple[str | None, list[dict]]:
+        theme = tab.html_attr("data-theme")
+        tab.page.evaluate(axe_source)  # not a <script> tag, which the site's CSP rightly refuses
+        return theme, tab.page.evaluate(RUN_AXE)
+
+    def on_every_page(mode: str, width: int) -> dict[str, Visit]:
+        if (mode, width) not in done:
+            pages = {name: (site_pages.path(name), expected_status(name)) for name in PAGE_TYPES}
+            height = 812 if width < 600 else 900
+            done[mode, width] = visit_each(
+                browser, server, pages, run_axe, width=width, height=height, mode=mode
+            )
+        return done[mode, width]
+
+    return on_every_page
+
+
 @pytest.mark.parametrize(("name", "mode", "width"), CASES)
-def test_no_serious_accessibility_violations(browse, site_pages, axe_source, name, mode, width):
-    tab = browse(mode=mode, width=width, height=812 if width < 600 else 900)
-    page = site_pages.path(name)
-    tab.visit(page, status=expected_status(name))
-    assert tab.html_attr("data-theme") == mode
-    tab.page.evaluate(axe_source)  # not a <script> tag, which the site's CSP rightly refuses
-    serious = [v for v in tab.page.evaluate(RUN_AXE) if v["impact"] in ("serious", "critical")]
-    tab.check(
-        third_party=False
-    )  # console errors and failed requests first: they are never known defects
+def test_no_serious_accessibility_violations(axe_on_every_page, site_pages, name, mode, width):
+    visit = axe_on_every_page(mode, width)[name]
+    # console errors and failed requests first: they are never known defects
+    visit.raise_problems()
+    theme, violations = visit.found
+    assert theme == mode
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     if serious:
+        page = site_pages.path(name)
         raise AxeViolations(f"axe on /{page} in {mode} mode at {width} px:\n{describe(serious)}")
-    tab.check()
+    visit.raise_all()

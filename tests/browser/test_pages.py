@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 import snowballstemmer
@@ -16,10 +17,13 @@ from browser.support import (
     PAGE_TYPES,
     BrowserProblem,
     SitePages,
+    Tab,
     ThirdPartyRequest,
+    Visit,
     expected_status,
     relative_luminance,
     resolve,
+    visit_each,
 )
 
 pytestmark = pytest.mark.browser
@@ -27,11 +31,31 @@ pytestmark = pytest.mark.browser
 POST = "post"
 
 
-@pytest.mark.parametrize("name", PAGE_TYPES)
-def test_page_loads_without_errors_or_third_party_requests(tab, site_pages, name):
-    tab.visit(site_pages.path(name), status=expected_status(name))
+@pytest.fixture(scope="module")
+def every_page(browser, server, site_pages) -> Callable[[int, Callable], dict[str, Visit]]:
+    """Every type of page shown in turn in one light-mode tab of this width, each inspected by
+    ``inspect(tab)`` (one tab per width and inspection: see visit_each)."""
+    done: dict[tuple[int, Callable], dict[str, Visit]] = {}
+
+    def shown(width: int, inspect: Callable) -> dict[str, Visit]:
+        if (width, inspect) not in done:
+            pages = {name: (site_pages.path(name), expected_status(name)) for name in PAGE_TYPES}
+            height = 812 if width < 600 else 900
+            done[width, inspect] = visit_each(
+                browser, server, pages, inspect, width=width, height=height
+            )
+        return done[width, inspect]
+
+    return shown
+
+
+def heading_visible(tab: Tab) -> None:
     expect(tab.page.locator("h1").first).to_be_visible()
-    tab.check()
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_page_loads_without_errors_or_third_party_requests(every_page, name):
+    every_page(1280, heading_visible)[name].raise_all()
 
 
 def test_only_a_request_cancelled_by_opening_the_next_page_is_forgiven(tab, site_pages):
@@ -62,6 +86,43 @@ def test_only_a_request_cancelled_by_opening_the_next_page_is_forgiven(tab, site
     with pytest.raises(BrowserProblem, match=r"net::ERR_ABORTED.*held-2\.png"):
         tab.check()
     tab.checked = True
+
+
+def test_pages_shown_in_turn_in_one_tab_each_report_only_their_own_problems(
+    browser, server, site_pages
+):
+    first, second, third = site_pages.posts[:3]
+    shown: list[str] = []
+
+    def misbehave(tab: Tab) -> int | None:
+        shown.append(tab.page.url)
+        if len(shown) == 1:
+            tab.page.evaluate("console.error('the first page broke')")
+        if len(shown) == 3:
+            with tab.page.expect_event("requestfailed"):
+                tab.page.evaluate(
+                    "document.body.append(Object.assign(new Image(), "
+                    "{src: 'https://cdn.example.com/pixel.png'}))"
+                )
+        return len(shown)
+
+    pages = {name: (name, 200) for name in (first, second, third)}
+    visits = visit_each(browser, server, pages, misbehave, width=1024)
+    assert [visit.found for visit in visits.values()] == [1, 2, 3]
+    assert "the first page broke" in str(visits[first].problems)
+    assert visits[first].third_party is None
+    assert (visits[second].failure, visits[second].problems, visits[second].third_party) == (
+        None,
+        None,
+        None,
+    )
+    assert visits[third].problems is None
+    assert "cdn.example.com" in str(visits[third].third_party)
+    with pytest.raises(BrowserProblem, match="the first page broke"):
+        visits[first].raise_problems()
+    visits[third].raise_problems()
+    with pytest.raises(ThirdPartyRequest):
+        visits[third].raise_all()
 
 
 def test_a_request_to_another_host_fails_at_once_and_fails_the_check(tab):
@@ -194,15 +255,19 @@ OVERFLOWING = """width => Array.from(document.querySelectorAll('body *'))
     .slice(0, 15)"""
 
 
-@pytest.mark.parametrize("name", PAGE_TYPES)
-def test_no_horizontal_scroll_at_375px(browse, site_pages, name):
-    tab = browse(width=375, height=812)
-    tab.visit(site_pages.path(name), status=expected_status(name))
+def page_width(tab: Tab) -> tuple[int, list[str]]:
+    """How wide the page is, and what sticks out past a 375 px screen."""
     width = tab.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, (
-        f"the page is {width}px wide; elements past the edge: {tab.page.evaluate(OVERFLOWING, 375)}"
-    )
-    tab.check()
+    return width, tab.page.evaluate(OVERFLOWING, 375) if width > 375 else []
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_no_horizontal_scroll_at_375px(every_page, name):
+    visit = every_page(375, page_width)[name]
+    visit.raise_problems()
+    width, overflowing = visit.found
+    assert width <= 375, f"the page is {width}px wide; elements past the edge: {overflowing}"
+    visit.raise_all()
 
 
 EVERY_WIDE_EQUATION_FOCUSABLE = """() => [...document.querySelectorAll('div.math > .katex-display')]
