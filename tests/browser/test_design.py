@@ -80,11 +80,11 @@ def test_a_dropdown_opens_with_a_click_and_closes_with_the_keyboard(tab, site_pa
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_dropdowns_and_tabs_follow_the_colour_mode_and_stay_legible(browse, site_pages, mode):
+    tab = browse(mode=mode)
     for selector, parts in [
         ("details.sd-dropdown", ["details.sd-dropdown summary", "details.sd-dropdown"]),
         (".sd-tab-set", [".sd-tab-set > label.sd-tab-label", ".sd-tab-set > .sd-tab-content"]),
     ]:
-        tab = browse(mode=mode)
         tab.visit(first_post_with(site_pages, selector))
         assert tab.html_attr("data-theme") == mode
         tab.page.locator(parts[0]).first.click()  # open the dropdown; choose the first tab
@@ -106,8 +106,8 @@ def test_no_serious_accessibility_violations_in_tabs_and_dropdowns(
         first_post_with(site_pages, ".sd-tab-set"),
         first_post_with(site_pages, "details.sd-dropdown"),
     }
+    tab = browse(mode=mode)
     for page in sorted(pages):
-        tab = browse(mode=mode)
         tab.visit(page)
         tab.page.locator("details.sd-dropdown summary, .sd-tab-set").first.click()
         tab.page.evaluate(axe_source)

@@ -37,12 +37,10 @@ def math_posts(site_pages) -> list[str]:
     return posts
 
 
-def open_page(browser: Any, server: Any, page: str, width: int) -> Any:
-    tab = browser.new_page(viewport={"width": width, "height": 900})
+def show(tab: Any, server: Any, page: str) -> None:
     tab.goto(server.url(page))
     tab.wait_for_load_state("load")
     tab.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
-    return tab
 
 
 INLINE = """() => {
@@ -139,8 +137,10 @@ def measured(scrollbar_browser, server, math_posts) -> dict[int, dict[str, dict]
 
     results: dict[int, dict[str, dict]] = {}
     for width in WIDTHS:
+        # one tab per width, going from post to post as a reader does (see visit_each)
+        tab = scrollbar_browser.new_page(viewport={"width": width, "height": 900})
         for page in math_posts:
-            tab = open_page(scrollbar_browser, server, page, width)
+            show(tab, server, page)
             found = {
                 "inline": tab.evaluate(INLINE),
                 "punctuation": tab.evaluate(PUNCTUATION),
@@ -152,8 +152,8 @@ def measured(scrollbar_browser, server, math_posts) -> dict[int, dict[str, dict]
                     tab.wait_for_function(ONLY_LEFT_IS_HIDDEN)
                 except PlaywrightTimeout:
                     found["ends_marked"] = False
-            tab.close()
             results.setdefault(width, {})[page] = found
+        tab.close()
     return results
 
 
