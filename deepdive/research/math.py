@@ -443,8 +443,8 @@ _MATH_MARKERS = re.compile(rb"\$|math|\\begin\{")
 
 def start_node_if_math_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """``env-before-read-docs``: when a document about to be read may hold a formula, start this
-    build's Node process now, so that its equations need not wait for Node to start. A build
-    that reads no formula starts none (Node is started on first use in any case)."""
+    process's Node now, so that its equations need not wait for Node to start. Otherwise Node is
+    started at the first formula read or written, if there is one."""
     if _is_ours(app) and any(_may_hold_math(env.doc2path(name)) for name in docnames):
         _server(app.config)
 
