@@ -3,6 +3,8 @@ from each kind of blog `make import` takes in, under the production base path.""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from conftest import sphinx_build
 from test_import import imported_site
@@ -35,13 +37,27 @@ def imported_sites(tmp_path_factory):
     return outdirs
 
 
+@pytest.fixture(scope="module")
+def reader(imported_sites, browser):
+    """For each imported blog: its site, served, and one tab that follows its old links in turn,
+    as a reader does (a tab of its own for each link would start a renderer for each)."""
+    with contextlib.ExitStack() as opened:
+        tabs: dict[str, tuple] = {}
+
+        def tab_for(kind: str) -> tuple:
+            if kind not in tabs:
+                server = opened.enter_context(serve_site(imported_sites[kind]))
+                page = browser.new_page()
+                opened.callback(page.close)
+                tabs[kind] = server, page
+            return tabs[kind]
+
+        yield tab_for
+
+
 @pytest.mark.parametrize(("kind", "old", "new"), OLD_LINKS, ids=[old for _, old, _ in OLD_LINKS])
-def test_an_old_address_lands_on_the_new_page(imported_sites, browser, kind, old, new):
-    with serve_site(imported_sites[kind]) as server:
-        page = browser.new_page()
-        try:
-            page.goto(server.url(old))
-            page.wait_for_url(server.url(new))
-            assert page.locator("article h1").first.is_visible()
-        finally:
-            page.close()
+def test_an_old_address_lands_on_the_new_page(reader, kind, old, new):
+    server, page = reader(kind)
+    page.goto(server.url(old))
+    page.wait_for_url(server.url(new))
+    assert page.locator("article h1").first.is_visible()
