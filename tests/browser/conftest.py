@@ -12,14 +12,18 @@ import pytest
 
 from browser.support import (
     AXE_JS,
+    PAGE_TYPES,
     SETUP_HINT,
     VNU_JAR,
     Server,
     SitePages,
     Tab,
+    Visit,
+    expected_status,
     missing_tool,
     open_tab,
     serve_site,
+    visit_each,
 )
 from deepdive.tools.chromium import find_chromium, launch
 
@@ -161,3 +165,24 @@ def browse(
 def tab(browse: Callable[..., Tab]) -> Tab:
     """A desktop-sized tab in light mode."""
     return browse()
+
+
+@pytest.fixture(scope="module")
+def every_page_type(
+    browser: Any, server: Server, site_pages: SitePages
+) -> Callable[..., dict[str, Visit]]:
+    """``every_page_type(inspect, width, mode="light")``: every type of page of the real site shown
+    in turn in one tab of this width and colour mode, each inspected by ``inspect(tab)``
+    (see :func:`visit_each`); each inspection, width and mode is run once per module."""
+    done: dict[tuple, dict[str, Visit]] = {}
+
+    def shown(inspect: Callable[[Tab], Any], width: int, mode: str = "light") -> dict[str, Visit]:
+        if (inspect, width, mode) not in done:
+            pages = {name: (site_pages.path(name), expected_status(name)) for name in PAGE_TYPES}
+            height = 812 if width < 600 else 900
+            done[inspect, width, mode] = visit_each(
+                browser, server, pages, inspect, width=width, height=height, mode=mode
+            )
+        return done[inspect, width, mode]
+
+    return shown

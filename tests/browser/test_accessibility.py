@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from browser.support import PAGE_TYPES, AxeViolations, SitePages, Visit, expected_status, visit_each
+from browser.support import PAGE_TYPES, AxeViolations
 
 pytestmark = pytest.mark.browser
 
@@ -44,33 +44,22 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def axe_on_every_page(
-    browser: Any, server: Any, site_pages: SitePages, axe_source: str
-) -> Callable[[str, int], dict[str, Visit]]:
-    """axe on every type of page in one colour mode and width (each pair run once): per page type,
-    the page's ``data-theme`` and its violations."""
-    done: dict[tuple[str, int], dict[str, Visit]] = {}
+def run_axe(axe_source: str) -> Callable[[Any], tuple[str | None, list[dict]]]:
+    """What a page shows axe: its ``data-theme`` and its violations."""
 
-    def run_axe(tab: Any) -> tuple[str | None, list[dict]]:
+    def run(tab: Any) -> tuple[str | None, list[dict]]:
         theme = tab.html_attr("data-theme")
         tab.page.evaluate(axe_source)  # not a <script> tag, which the site's CSP rightly refuses
         return theme, tab.page.evaluate(RUN_AXE)
 
-    def on_every_page(mode: str, width: int) -> dict[str, Visit]:
-        if (mode, width) not in done:
-            pages = {name: (site_pages.path(name), expected_status(name)) for name in PAGE_TYPES}
-            height = 812 if width < 600 else 900
-            done[mode, width] = visit_each(
-                browser, server, pages, run_axe, width=width, height=height, mode=mode
-            )
-        return done[mode, width]
-
-    return on_every_page
+    return run
 
 
 @pytest.mark.parametrize(("name", "mode", "width"), CASES)
-def test_no_serious_accessibility_violations(axe_on_every_page, site_pages, name, mode, width):
-    visit = axe_on_every_page(mode, width)[name]
+def test_no_serious_accessibility_violations(
+    every_page_type, run_axe, site_pages, name, mode, width
+):
+    visit = every_page_type(run_axe, width, mode)[name]
     # console errors and failed requests first: they are never known defects
     visit.raise_problems()
     theme, violations = visit.found

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable
 
 import pytest
 import snowballstemmer
@@ -19,8 +18,6 @@ from browser.support import (
     SitePages,
     Tab,
     ThirdPartyRequest,
-    Visit,
-    expected_status,
     relative_luminance,
     resolve,
     visit_each,
@@ -31,31 +28,13 @@ pytestmark = pytest.mark.browser
 POST = "post"
 
 
-@pytest.fixture(scope="module")
-def every_page(browser, server, site_pages) -> Callable[[int, Callable], dict[str, Visit]]:
-    """Every type of page shown in turn in one light-mode tab of this width, each inspected by
-    ``inspect(tab)`` (one tab per width and inspection: see visit_each)."""
-    done: dict[tuple[int, Callable], dict[str, Visit]] = {}
-
-    def shown(width: int, inspect: Callable) -> dict[str, Visit]:
-        if (width, inspect) not in done:
-            pages = {name: (site_pages.path(name), expected_status(name)) for name in PAGE_TYPES}
-            height = 812 if width < 600 else 900
-            done[width, inspect] = visit_each(
-                browser, server, pages, inspect, width=width, height=height
-            )
-        return done[width, inspect]
-
-    return shown
-
-
 def heading_visible(tab: Tab) -> None:
     expect(tab.page.locator("h1").first).to_be_visible()
 
 
 @pytest.mark.parametrize("name", PAGE_TYPES)
-def test_page_loads_without_errors_or_third_party_requests(every_page, name):
-    every_page(1280, heading_visible)[name].raise_all()
+def test_page_loads_without_errors_or_third_party_requests(every_page_type, name):
+    every_page_type(heading_visible, 1280)[name].raise_all()
 
 
 def test_only_a_request_cancelled_by_opening_the_next_page_is_forgiven(tab, site_pages):
@@ -259,8 +238,8 @@ def page_width(tab: Tab) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize("name", PAGE_TYPES)
-def test_no_horizontal_scroll_at_375px(every_page, name):
-    visit = every_page(375, page_width)[name]
+def test_no_horizontal_scroll_at_375px(every_page_type, name):
+    visit = every_page_type(page_width, 375)[name]
     visit.raise_problems()
     width, overflowing = visit.found
     assert width <= 375, f"the page is {width}px wide; elements past the edge: {overflowing}"
